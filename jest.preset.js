@@ -1,0 +1,5 @@
+// The Jest preset. It stays minimal until the Jest plugin (environment, matchers, reporter) lands.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+};

@@ -1,0 +1,59 @@
+import { resolve, sep } from 'node:path';
+import { Frame } from './frame';
+import { SourceMapper, type ScriptPosition } from './source-maps';
+
+/** The folder holding the tracer's own code (`dist/` when installed). */
+export const TRACER_DIR = resolve(__dirname, '..');
+
+/** A glob matching the tracer's own files, for `new Filter(false, tracerFilenamePattern)`. */
+export const tracerFilenamePattern = `${TRACER_DIR}${sep}*`;
+
+export interface CallFrame extends ScriptPosition {
+  functionName: string;
+}
+
+export function isTracerFrame(frame: Frame): boolean {
+  return frame.filename.startsWith(TRACER_DIR + sep);
+}
+
+/** Node's own code (`node:...`) and V8's pseudo-frames (`<V8 API>`). */
+export function isRuntimeFrame(frame: Frame): boolean {
+  return frame.filename.startsWith('node:') || frame.filename.startsWith('<');
+}
+
+/** Turns V8 call frames into `Frame`s with original positions, once per distinct call frame. */
+export class FrameResolver {
+  private readonly cache = new Map<string, Frame>();
+  readonly sourceMaps = new SourceMapper();
+
+  resolve(callFrame: CallFrame): Frame {
+    const key = `${callFrame.scriptId}:${callFrame.url}:${callFrame.lineNumber}:${callFrame.columnNumber}:${callFrame.functionName}`;
+    let frame = this.cache.get(key);
+    if (!frame) {
+      if (!callFrame.url) {
+        // V8's own pseudo-functions, e.g. "(V8 API)" for allocations made from C++
+        const name = callFrame.functionName.replace(/^\((.*)\)$/, '$1') || 'native';
+        frame = new Frame(`<${name}>`, 0, callFrame.functionName);
+      } else {
+        const original = this.sourceMaps.original(callFrame);
+        frame = new Frame(original.filename, original.line, callFrame.functionName, original.column);
+      }
+      this.cache.set(key, frame);
+    }
+    return frame;
+  }
+}
+
+/**
+ * Allocations made by the tracer itself (and by Node internals it called) are attributed to the
+ * tracer's most recent frame, so one `Filter(false, tracerFilenamePattern)` removes them, as
+ * tracemalloc's own lines are removed with `Filter(False, tracemalloc.__file__)`.
+ */
+export function attributeTracerAllocations(stack: readonly Frame[]): readonly Frame[] {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const frame = stack[i] as Frame;
+    if (isRuntimeFrame(frame)) continue;
+    return isTracerFrame(frame) ? stack.slice(0, i + 1) : stack;
+  }
+  return stack;
+}

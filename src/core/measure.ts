@@ -1,0 +1,185 @@
+import { AllocationCounter } from './allocation-counter';
+import { forceGc } from './force-gc';
+import { FrameResolver, isRuntimeFrame, isTracerFrame } from './frames';
+import type { Frame } from './frame';
+import { startSampling, stopSampling, tracesFromProfile } from './sampling-profile';
+import { isSamplerBusy, setSamplerOwner } from './sampler-owner';
+import { Snapshot } from './snapshot';
+import { Statistic } from './statistic';
+import { describe } from './units';
+
+export interface SitesOptions {
+  /** Mean bytes between samples; 1 (default) records every allocation. */
+  samplingInterval?: number;
+  /** Frames to skip when attributing an allocation, besides Node's and the tracer's own. */
+  hideFrame?: (frame: Frame) => boolean;
+}
+
+export interface MeasureOptions {
+  /** Calls before measuring, so that first-run costs (compilation, caches) are left out. Default 1. */
+  warmup?: number;
+  /** Measured calls; figures are per call (averaged). Default 1. */
+  runs?: number;
+  /** Also record which functions allocated (slower: uses the sampling heap profiler). Default false. */
+  sites?: boolean | SitesOptions;
+}
+
+export interface Measurement {
+  /** Bytes allocated per call, heap + external, garbage included. */
+  allocated: number;
+  /** The V8 heap part of `allocated`. */
+  heap: number;
+  /** The ArrayBuffer/Buffer part of `allocated`. */
+  external: number;
+  /** Bytes still reachable after a call and a full GC, heap + external (negative if the call freed memory). */
+  retained: number;
+  retainedHeap: number;
+  retainedExternal: number;
+  /** Highest heap + external in use during a call, above the starting point. */
+  peak: number;
+  runs: number;
+  warmup: number;
+  /** Allocating functions, biggest first, with per-call sizes (only with `sites`). */
+  sites?: Statistic[];
+}
+
+/** Same as `Measurement`, or a promise of it when `fn` returns a promise. */
+export type MeasureResult<R> = R extends PromiseLike<unknown> ? Promise<Measurement> : Measurement;
+
+function checkCount(name: string, value: unknown, min: number): number {
+  if (!Number.isInteger(value) || (value as number) < min) {
+    throw new RangeError(`${name} must be an integer of ${min} or more, got ${describe(value)}`);
+  }
+  return value as number;
+}
+
+interface Plan {
+  warmup: number;
+  runs: number;
+  sites: Required<Omit<SitesOptions, 'hideFrame'>> & Pick<SitesOptions, 'hideFrame'> | null;
+}
+
+export function readMeasureOptions(options: MeasureOptions | undefined): Plan {
+  if (options === undefined) return { warmup: 1, runs: 1, sites: null };
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!['warmup', 'runs', 'sites'].includes(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; known options are warmup, runs, sites`);
+    }
+  }
+  const warmup = checkCount('warmup', options.warmup ?? 1, 0);
+  const runs = checkCount('runs', options.runs ?? 1, 1);
+  const sites = options.sites ?? false;
+  if (sites === false) return { warmup, runs, sites: null };
+  if (sites === true) return { warmup, runs, sites: { samplingInterval: 1 } };
+  if (typeof sites !== 'object' || sites === null) throw new TypeError(`sites must be a boolean or an object, got ${describe(sites)}`);
+  const samplingInterval = checkCount('sites.samplingInterval', sites.samplingInterval ?? 1, 1);
+  if (sites.hideFrame !== undefined && typeof sites.hideFrame !== 'function') {
+    throw new TypeError(`sites.hideFrame must be a function, got ${describe(sites.hideFrame)}`);
+  }
+  return { warmup, runs, sites: { samplingInterval, hideFrame: sites.hideFrame } };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * The measuring procedure, written once: it yields each call's return value, and `drive` runs it
+ * synchronously or, as soon as a call returns a promise, asynchronously.
+ */
+function* procedure(fn: () => unknown, plan: Plan): Generator<unknown, Measurement, unknown> {
+  for (let i = 0; i < plan.warmup; i++) yield fn();
+  const totals = { heap: 0, external: 0, retainedHeap: 0, retainedExternal: 0, peak: 0 };
+  const counter = new AllocationCounter();
+  const resolver = plan.sites ? new FrameResolver() : null;
+  let sampling = false;
+  let profile: ReturnType<typeof stopSampling> | null = null;
+  try {
+    if (plan.sites) {
+      if (isSamplerBusy()) throw new Error('cannot record allocation sites while the tracer is tracing (start() was called): stop() it first');
+      startSampling({ samplingInterval: plan.sites.samplingInterval, includeGarbage: true });
+      setSamplerOwner('measure');
+      sampling = true;
+    }
+    for (let i = 0; i < plan.runs; i++) {
+      forceGc();
+      counter.begin();
+      yield fn();
+      const allocated = counter.allocated();
+      totals.peak = Math.max(totals.peak, counter.peak());
+      forceGc();
+      const retained = counter.growth();
+      counter.end();
+      totals.heap += allocated.heap;
+      totals.external += allocated.external;
+      totals.retainedHeap += retained.heap;
+      totals.retainedExternal += retained.external;
+    }
+  } finally {
+    counter.end();
+    if (sampling) {
+      profile = stopSampling();
+      setSamplerOwner(null);
+    }
+  }
+  const runs = plan.runs;
+  const measurement: Measurement = {
+    allocated: Math.round((totals.heap + totals.external) / runs),
+    heap: Math.round(totals.heap / runs),
+    external: Math.round(totals.external / runs),
+    retained: Math.round((totals.retainedHeap + totals.retainedExternal) / runs),
+    retainedHeap: Math.round(totals.retainedHeap / runs),
+    retainedExternal: Math.round(totals.retainedExternal / runs),
+    peak: totals.peak,
+    runs,
+    warmup: plan.warmup,
+  };
+  if (plan.sites && resolver && profile) {
+    const hide = plan.sites.hideFrame;
+    const traces = tracesFromProfile(profile, {
+      nframe: 1,
+      samplingInterval: plan.sites.samplingInterval,
+      resolver,
+      dropTracerAllocations: true,
+      hideFrame: (frame) => isRuntimeFrame(frame) || isTracerFrame(frame) || (hide?.(frame) ?? false),
+    });
+    measurement.sites = new Snapshot(traces, 1, plan.sites.samplingInterval)
+      .statistics('lineno')
+      .map((s) => new Statistic(s.traceback, Math.round(s.size / runs), Math.round(s.count / runs)));
+  }
+  return measurement;
+}
+
+function drive<T>(steps: Generator<unknown, T, unknown>): T | Promise<T> {
+  let step = steps.next();
+  while (!step.done) {
+    if (isThenable(step.value)) return driveAsync(steps, step.value);
+    step = steps.next(step.value);
+  }
+  return step.value;
+}
+
+async function driveAsync<T>(steps: Generator<unknown, T, unknown>, pending: PromiseLike<unknown>): Promise<T> {
+  let step: IteratorResult<unknown, T>;
+  for (;;) {
+    try {
+      step = steps.next(await pending);
+    } catch (error) {
+      step = steps.throw(error); // runs the procedure's cleanup, then rethrows
+    }
+    if (step.done) return step.value;
+    pending = isThenable(step.value) ? step.value : Promise.resolve(step.value);
+  }
+}
+
+/**
+ * Measures what `fn` allocates, from V8's GC accounting: exact totals that cost nothing to the code
+ * measured. Runs `fn` `warmup` times first, then `runs` times, each from a clean heap (full GC).
+ * Returns a promise when `fn` does, measured until it settles.
+ */
+export function measure<R>(fn: () => R, options?: MeasureOptions): MeasureResult<R> {
+  if (typeof fn !== 'function') throw new TypeError(`measure() expects a function, got ${describe(fn)}`);
+  const plan = readMeasureOptions(options);
+  return drive(procedure(fn, plan)) as MeasureResult<R>;
+}

@@ -1,0 +1,107 @@
+import { Trace } from './trace';
+import { Traceback } from './traceback';
+import { attributeTracerAllocations, isTracerFrame, type CallFrame, type FrameResolver } from './frames';
+import type { Frame } from './frame';
+import { post } from './inspector-session';
+
+// Shapes of the inspector's HeapProfiler.SamplingHeapProfile.
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children: ProfileNode[];
+}
+export interface SamplingProfile {
+  head: ProfileNode;
+  samples: { size: number; nodeId: number; ordinal: number }[];
+}
+
+export interface SamplingOptions {
+  samplingInterval: number;
+  /** Keep samples of objects that died: all allocations (traffic) instead of live objects only. */
+  includeGarbage: boolean;
+}
+
+export function startSampling({ samplingInterval, includeGarbage }: SamplingOptions): void {
+  post('HeapProfiler.enable');
+  post('HeapProfiler.startSampling', {
+    samplingInterval,
+    includeObjectsCollectedByMajorGC: includeGarbage,
+    includeObjectsCollectedByMinorGC: includeGarbage,
+  });
+}
+
+export function readSamplingProfile(): SamplingProfile {
+  return post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile').profile;
+}
+
+export function stopSampling(): SamplingProfile {
+  return post<{ profile: SamplingProfile }>('HeapProfiler.stopSampling').profile;
+}
+
+/**
+ * How many allocations one sample of `size` bytes stands for. V8 samples at exponentially
+ * distributed byte intervals of mean `interval`, so an object is sampled with probability
+ * 1 - e^(-size/interval); dividing by it gives unbiased estimates. At intervals up to 8 bytes
+ * (one tagged word) every allocation is sampled.
+ */
+export function sampleWeight(size: number, interval: number): number {
+  return interval <= 8 ? 1 : 1 / -Math.expm1(-size / interval);
+}
+
+export interface BuildOptions {
+  nframe: number;
+  samplingInterval: number;
+  resolver: FrameResolver;
+  /** Drop frames before applying the limit (sites hide Node internals and the framework). */
+  hideFrame?: (frame: Frame) => boolean;
+  /** Leave out what the tracer itself allocated (measure() runs its own code between calls). */
+  dropTracerAllocations?: boolean;
+}
+
+/** One trace per (call stack, object size), with scaled sizes and counts. */
+export function tracesFromProfile(profile: SamplingProfile, options: BuildOptions): Trace[] {
+  const { nframe, samplingInterval, resolver, hideFrame, dropTracerAllocations = false } = options;
+  const perNode = new Map<number, Map<number, number>>();
+  for (const sample of profile.samples) {
+    let sizes = perNode.get(sample.nodeId);
+    if (!sizes) perNode.set(sample.nodeId, (sizes = new Map()));
+    sizes.set(sample.size, (sizes.get(sample.size) ?? 0) + 1);
+  }
+  // Resolve only the call frames that lead to samples, with source maps fetched in one batch.
+  const parents = new Map<number, ProfileNode | null>();
+  const byId = new Map<number, ProfileNode>();
+  const walk: [ProfileNode, ProfileNode | null][] = [[profile.head, null]];
+  while (walk.length > 0) {
+    const [node, parent] = walk.pop() as [ProfileNode, ProfileNode | null];
+    byId.set(node.id, node);
+    parents.set(node.id, parent);
+    for (const child of node.children) walk.push([child, node]);
+  }
+  const stackOf = (id: number): CallFrame[] => {
+    const stack: CallFrame[] = [];
+    for (let node = byId.get(id); node && parents.get(node.id) !== null; node = parents.get(node.id) ?? undefined) {
+      stack.push(node.callFrame);
+    }
+    return stack.reverse(); // oldest first
+  };
+  const stacks = new Map<number, CallFrame[]>();
+  for (const id of perNode.keys()) stacks.set(id, stackOf(id));
+  resolver.sourceMaps.prepare([...stacks.values()].flat());
+
+  const traces: Trace[] = [];
+  for (const [id, sizes] of perNode) {
+    let frames = attributeTracerAllocations((stacks.get(id) ?? []).map((cf) => resolver.resolve(cf)));
+    const last = frames[frames.length - 1];
+    if (dropTracerAllocations && last && isTracerFrame(last)) continue;
+    if (hideFrame) {
+      const kept = frames.filter((frame) => !hideFrame(frame));
+      if (kept.length > 0) frames = kept;
+    }
+    const traceback = new Traceback(frames.slice(-nframe), frames.length);
+    for (const [size, samples] of sizes) {
+      const count = samples * sampleWeight(size, samplingInterval);
+      traces.push(new Trace('heap', size * count, traceback, count));
+    }
+  }
+  return traces;
+}

@@ -1,0 +1,145 @@
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { DOMAINS, Trace, type Domain } from './trace';
+import { Frame } from './frame';
+import { Traceback } from './traceback';
+
+// Versioned JSON, validated on load: tracemalloc's pickle would run code from a hostile file.
+export const SNAPSHOT_FORMAT = 'jest-tracemalloc-snapshot';
+export const SNAPSHOT_VERSION = 1;
+
+/** A snapshot file that cannot be read: missing, truncated, foreign or hostile. Names the file. */
+export class SnapshotFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`Cannot load snapshot ${file}: ${reason}`);
+    this.name = 'SnapshotFileError';
+  }
+}
+
+export interface SnapshotData {
+  traces: readonly Trace[];
+  tracebackLimit: number;
+  samplingInterval: number;
+}
+
+interface SnapshotFileV1 {
+  format: typeof SNAPSHOT_FORMAT;
+  version: number;
+  tracebackLimit: number;
+  samplingInterval: number;
+  /** [filename, lineno, column, functionName] */
+  frames: [string, number, number, string][];
+  /** [domain, size, count, totalNframe, ...frame indexes oldest first] */
+  traces: (string | number)[][];
+}
+
+export function serializeSnapshot(data: SnapshotData): string {
+  const frameIndex = new Map<string, number>();
+  const frames: SnapshotFileV1['frames'] = [];
+  const indexOf = (frame: Frame): number => {
+    let index = frameIndex.get(frame.key);
+    if (index === undefined) {
+      index = frames.length;
+      frameIndex.set(frame.key, index);
+      frames.push([frame.filename, frame.lineno, frame.column, frame.functionName]);
+    }
+    return index;
+  };
+  const traces = data.traces.map((t) => [t.domain, t.size, t.count, t.traceback.totalNframe, ...t.traceback.frames.map(indexOf)]);
+  const file: SnapshotFileV1 = {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    tracebackLimit: data.tracebackLimit,
+    samplingInterval: data.samplingInterval,
+    frames,
+    traces,
+  };
+  // One frame or trace per line keeps files diff-friendly and greppable.
+  return (
+    `{"format":${JSON.stringify(file.format)},"version":${file.version},` +
+    `"tracebackLimit":${file.tracebackLimit},"samplingInterval":${file.samplingInterval},\n` +
+    `"frames":[\n${frames.map((f) => JSON.stringify(f)).join(',\n')}\n],\n` +
+    `"traces":[\n${traces.map((t) => JSON.stringify(t)).join(',\n')}\n]}\n`
+  );
+}
+
+/** Writes through a temporary file and a rename, so a crash never leaves half a file behind. */
+export function writeFileAtomic(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, file);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // nothing was written
+    }
+    throw error;
+  }
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+const isInt = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
+
+export function parseSnapshot(text: string, file: string): SnapshotData {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text, (key, value: unknown) => {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+        throw new SnapshotFileError(file, `refusing key ${JSON.stringify(key)}: the file is not a snapshot written by jest-tracemalloc`);
+      }
+      return value;
+    });
+  } catch (error) {
+    if (error instanceof SnapshotFileError) throw error;
+    throw new SnapshotFileError(file, `not valid JSON, the file may be truncated (${(error as Error).message})`);
+  }
+  const fail = (reason: string): never => {
+    throw new SnapshotFileError(file, reason);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('expected a JSON object');
+  const data = raw as Partial<SnapshotFileV1>;
+  if (data.format !== SNAPSHOT_FORMAT) return fail(`not a jest-tracemalloc snapshot (format is ${JSON.stringify(data.format)}, expected "${SNAPSHOT_FORMAT}")`);
+  if (data.version !== SNAPSHOT_VERSION) {
+    return fail(`unsupported snapshot version ${JSON.stringify(data.version)}; this version of jest-tracemalloc reads version ${SNAPSHOT_VERSION}`);
+  }
+  if (!isInt(data.tracebackLimit) || data.tracebackLimit < 1) return fail('"tracebackLimit" must be a positive integer');
+  if (!isCount(data.samplingInterval) || data.samplingInterval < 1) return fail('"samplingInterval" must be a positive number');
+  if (!Array.isArray(data.frames)) return fail('"frames" must be an array');
+  if (!Array.isArray(data.traces)) return fail('"traces" must be an array');
+
+  const frames = data.frames.map((f, i) => {
+    if (!Array.isArray(f) || f.length !== 4) return fail(`frames[${i}] must be [filename, lineno, column, functionName]`);
+    const [filename, lineno, column, functionName] = f;
+    if (typeof filename !== 'string' || !isInt(lineno) || !isInt(column) || typeof functionName !== 'string') {
+      return fail(`frames[${i}] has wrong types: ${JSON.stringify(f)}`);
+    }
+    return new Frame(filename, lineno, functionName, column);
+  });
+  const traces = data.traces.map((t, i) => {
+    if (!Array.isArray(t) || t.length < 4) return fail(`traces[${i}] must be [domain, size, count, totalNframe, ...frames]`);
+    const [domain, size, count, totalNframe, ...frameIndexes] = t;
+    if (!DOMAINS.includes(domain as Domain)) return fail(`traces[${i}] has unknown domain ${JSON.stringify(domain)}`);
+    if (!isCount(size) || !isCount(count) || !isInt(totalNframe)) return fail(`traces[${i}] has a bad size, count or totalNframe`);
+    const traceFrames = frameIndexes.map((index) => {
+      const frame = isInt(index) ? frames[index] : undefined;
+      return frame ?? fail(`traces[${i}] refers to frame ${JSON.stringify(index)}, which does not exist`);
+    });
+    return new Trace(domain as Domain, size, new Traceback(traceFrames, Math.max(totalNframe, traceFrames.length)), count);
+  });
+  return { traces, tracebackLimit: data.tracebackLimit, samplingInterval: data.samplingInterval };
+}
+
+export function readSnapshotFile(file: string): SnapshotData {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SnapshotFileError(file, code === 'ENOENT' ? 'no such file' : (error as Error).message);
+  }
+  return parseSnapshot(text, file);
+}

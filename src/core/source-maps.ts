@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { findSourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
+import { getSession, post } from './inspector-session';
+
+/** A position in the code V8 ran: 0-based line and column, as V8's profiles give them. */
+export interface ScriptPosition {
+  url: string;
+  scriptId: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+export interface OriginalPosition {
+  filename: string;
+  /** 1-based */
+  line: number;
+  /** 1-based */
+  column: number;
+}
+
+const MAP_COMMENT = /\/[*/][#@]\s*sourceMappingURL=([^\s'"*]+)\s*(?:\*\/\s*)?$/m;
+
+/** `file:///a/b.js` to `/a/b.js`; other URLs (`node:fs`, `evalmachine.<anonymous>`) stay as they are. */
+export function urlToFilename(url: string): string {
+  if (url.startsWith('file://')) {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return url;
+    }
+  }
+  return url;
+}
+
+function isFilePath(filename: string): boolean {
+  return filename.startsWith('/') || /^[A-Za-z]:[\\/]/.test(filename);
+}
+
+function loadMap(sourceMapUrl: string, scriptFilename: string): TraceMap | null {
+  try {
+    if (sourceMapUrl.startsWith('data:')) {
+      const comma = sourceMapUrl.indexOf(',');
+      const body = sourceMapUrl.slice(comma + 1);
+      const json = /;base64$/.test(sourceMapUrl.slice(0, comma)) ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
+      return new TraceMap(json as SourceMapInput, pathToFileURL(scriptFilename).href);
+    }
+    const mapFile = sourceMapUrl.startsWith('file://') ? fileURLToPath(sourceMapUrl) : resolve(dirname(scriptFilename), sourceMapUrl);
+    return new TraceMap(readFileSync(mapFile, 'utf8') as SourceMapInput, pathToFileURL(mapFile).href);
+  } catch {
+    return null; // a broken map is no map: show the generated position
+  }
+}
+
+/**
+ * Maps positions of transformed code (tsc, ts-jest, babel-jest, tsx) back to the original source.
+ * Maps come, in order, from Node's own cache (`--enable-source-maps`), from the script's
+ * `sourceMappingURL` comment on disk, or from the debugger's view of the script as it was compiled,
+ * which is the only place the map of code transformed in memory (Jest's transforms) can be found.
+ */
+export class SourceMapper {
+  private readonly maps = new Map<string, TraceMap | null>();
+  private readonly askedDebugger = new Set<string>();
+
+  /** Looks up maps for many scripts at once, so the debugger is asked at most once per batch. */
+  prepare(positions: Iterable<ScriptPosition>): void {
+    const missing = new Map<string, string>();
+    for (const p of positions) {
+      const filename = urlToFilename(p.url);
+      if (!isFilePath(filename) || this.maps.get(p.scriptId)) continue;
+      if (!this.maps.has(p.scriptId)) this.maps.set(p.scriptId, this.mapFromNodeOrDisk(filename));
+      if (this.maps.get(p.scriptId) === null && !this.askedDebugger.has(p.scriptId)) missing.set(p.scriptId, filename);
+    }
+    if (missing.size > 0) this.askDebugger(missing);
+  }
+
+  original(p: ScriptPosition): OriginalPosition {
+    const filename = urlToFilename(p.url);
+    const generated = { filename, line: p.lineNumber + 1, column: p.columnNumber + 1 };
+    if (!isFilePath(filename) || p.lineNumber < 0) return generated;
+    if (!this.maps.has(p.scriptId)) this.prepare([p]);
+    const map = this.maps.get(p.scriptId);
+    if (!map) return generated;
+    const found = originalPositionFor(map, { line: p.lineNumber + 1, column: Math.max(0, p.columnNumber) });
+    if (found.source === null || found.line === null) return generated;
+    return { filename: urlToFilename(found.source), line: found.line, column: (found.column ?? 0) + 1 };
+  }
+
+  private mapFromNodeOrDisk(filename: string): TraceMap | null {
+    const cached = findSourceMap(filename);
+    if (cached) return new TraceMap(cached.payload as SourceMapInput, pathToFileURL(filename).href);
+    if (!/\.[cm]?js$/.test(filename)) return null;
+    try {
+      const text = readFileSync(filename, 'utf8');
+      const match = MAP_COMMENT.exec(text.slice(-4096)) ?? (text.length > 4096 ? null : MAP_COMMENT.exec(text));
+      return match?.[1] ? loadMap(match[1], filename) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private askDebugger(missing: Map<string, string>): void {
+    const session = getSession();
+    const found = new Map<string, string>();
+    const onScript = (message: { params: { scriptId: string; sourceMapURL?: string } }): void => {
+      const { scriptId, sourceMapURL } = message.params;
+      if (sourceMapURL && missing.has(scriptId)) found.set(scriptId, sourceMapURL);
+    };
+    session.on('Debugger.scriptParsed', onScript);
+    try {
+      // Enabling replays scriptParsed for every script already compiled, synchronously.
+      post('Debugger.enable');
+      post('Debugger.disable');
+    } catch {
+      // no debugger in this process: generated positions it is
+    } finally {
+      session.off('Debugger.scriptParsed', onScript);
+    }
+    for (const [scriptId, filename] of missing) {
+      this.askedDebugger.add(scriptId);
+      const url = found.get(scriptId);
+      if (url) this.maps.set(scriptId, loadMap(url, filename));
+    }
+  }
+}

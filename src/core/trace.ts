@@ -1,0 +1,25 @@
+import type { Traceback } from './traceback';
+
+/** Where memory lives: `'heap'` is V8's garbage-collected heap, `'external'` ArrayBuffer/Buffer backing stores. */
+export type Domain = 'heap' | 'external';
+
+export const DOMAINS: readonly Domain[] = ['heap', 'external'];
+
+/**
+ * Allocations of one site. Identical allocations (same traceback, same object size) are merged into
+ * one trace with a `count`; with a sampling interval above 1, `size` and `count` are unbiased estimates.
+ */
+export class Trace {
+  constructor(
+    readonly domain: Domain,
+    /** Bytes. */
+    readonly size: number,
+    readonly traceback: Traceback,
+    /** Number of allocations this trace stands for. */
+    readonly count: number = 1,
+  ) {}
+
+  toString(): string {
+    return `${this.traceback.toString()}: ${this.size} B in ${this.count} (${this.domain})`;
+  }
+}

@@ -1,0 +1,222 @@
+import { getHeapStatistics } from 'node:v8';
+import { AllocationCounter } from './allocation-counter';
+import { forceGc } from './force-gc';
+import { FrameResolver } from './frames';
+import { HeapSnapshot, startAllocationTracking, stopAllocationTracking } from './heap-snapshot';
+import { readSamplingProfile, startSampling, stopSampling, tracesFromProfile } from './sampling-profile';
+import { Snapshot } from './snapshot';
+import { Trace } from './trace';
+import { Traceback } from './traceback';
+import { describe } from './units';
+import { isSamplerBusy, setSamplerOwner } from './sampler-owner';
+
+export interface StartOptions {
+  /** Frames kept per traceback (tracemalloc's nframe). Default 1, at most 65535. */
+  nframe?: number;
+  /**
+   * Mean bytes between samples. 1 (default) records every allocation, as tracemalloc does; larger
+   * intervals run faster and give unbiased estimates of sizes and counts.
+   */
+  samplingInterval?: number;
+  /**
+   * Also record the allocating stack of every object with V8's allocation tracker (slower):
+   * needed by getObjectTraceback() and for traces of the 'external' domain (ArrayBuffer and Buffer
+   * memory). Default false.
+   */
+  trackObjects?: boolean;
+}
+
+interface TracerState {
+  nframe: number;
+  samplingInterval: number;
+  trackObjects: boolean;
+  counter: AllocationCounter;
+  globalHandlesAtStart: number;
+  resolver: FrameResolver;
+}
+
+const MAX_NFRAME = 65535;
+let state: TracerState | undefined;
+let tracebackLimit = 1;
+
+function checkNframe(nframe: unknown): number {
+  if (!Number.isInteger(nframe) || (nframe as number) < 1 || (nframe as number) > MAX_NFRAME) {
+    throw new RangeError(`the number of frames must be an integer in range [1; ${MAX_NFRAME}], got ${describe(nframe)}`);
+  }
+  return nframe as number;
+}
+
+function readOptions(options: number | StartOptions | undefined): Required<StartOptions> {
+  if (options === undefined) return { nframe: 1, samplingInterval: 1, trackObjects: false };
+  if (typeof options === 'number') return { nframe: checkNframe(options), samplingInterval: 1, trackObjects: false };
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`start() expects a number of frames or an options object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!['nframe', 'samplingInterval', 'trackObjects'].includes(key)) {
+      throw new TypeError(`start(): unknown option ${JSON.stringify(key)}; known options are nframe, samplingInterval, trackObjects`);
+    }
+  }
+  const { nframe = 1, samplingInterval = 1, trackObjects = false } = options;
+  if (!Number.isInteger(samplingInterval) || samplingInterval < 1) {
+    throw new RangeError(`samplingInterval must be a positive integer number of bytes, got ${describe(samplingInterval)}`);
+  }
+  if (typeof trackObjects !== 'boolean') throw new TypeError(`trackObjects must be a boolean, got ${describe(trackObjects)}`);
+  return { nframe: checkNframe(nframe), samplingInterval, trackObjects };
+}
+
+/**
+ * Starts tracing allocations. `start(25)` keeps 25 frames per traceback; `start({ samplingInterval })`
+ * trades precision for speed. Calling it while tracing only updates the traceback limit.
+ */
+export function start(options?: number | StartOptions): void {
+  const { nframe, samplingInterval, trackObjects } = readOptions(options);
+  tracebackLimit = nframe;
+  if (state) {
+    if (state.samplingInterval !== samplingInterval || state.trackObjects !== trackObjects) {
+      throw new Error(
+        `already tracing with samplingInterval ${state.samplingInterval} and trackObjects ${state.trackObjects}; call stop() before starting with other options`,
+      );
+    }
+    state.nframe = nframe;
+    return;
+  }
+  if (isSamplerBusy()) throw new Error('cannot start tracing while measure() is recording allocation sites');
+  const counter = new AllocationCounter();
+  forceGc(); // a clean starting point: no garbage from before tracing in the totals
+  startSampling({ samplingInterval, includeGarbage: false });
+  setSamplerOwner('tracer');
+  if (trackObjects) startAllocationTracking();
+  counter.begin();
+  state = {
+    nframe,
+    samplingInterval,
+    trackObjects,
+    counter,
+    globalHandlesAtStart: getHeapStatistics().used_global_handles_size,
+    resolver: new FrameResolver(),
+  };
+}
+
+/** Stops tracing and forgets all traces. Does nothing when not tracing. */
+export function stop(): void {
+  if (!state) return;
+  const { trackObjects, counter } = state;
+  state = undefined;
+  counter.end();
+  stopSampling();
+  setSamplerOwner(null);
+  if (trackObjects) stopAllocationTracking();
+}
+
+export function isTracing(): boolean {
+  return state !== undefined;
+}
+
+/** Frames kept per traceback: the `nframe` of the last `start()` (1 before any). */
+export function getTracebackLimit(): number {
+  return tracebackLimit;
+}
+
+/**
+ * The traces of all live objects allocated since tracing started (or since `clearTraces()`).
+ * Runs a full garbage collection first, so that only reachable objects are reported.
+ * @throws Error when not tracing.
+ */
+export function takeSnapshot(): Snapshot {
+  if (!state) {
+    throw new Error('the tracer must be tracing memory allocations to take a snapshot: call start() first');
+  }
+  const { nframe, samplingInterval, resolver, trackObjects, counter } = state;
+  return counter.withoutPeak(() => {
+    forceGc();
+    const traces = tracesFromProfile(readSamplingProfile(), { nframe, samplingInterval, resolver });
+    if (trackObjects) traces.push(...externalTraces(nframe, resolver));
+    return new Snapshot(traces, nframe, samplingInterval);
+  });
+}
+
+function externalTraces(nframe: number, resolver: FrameResolver): Trace[] {
+  const heap = HeapSnapshot.take();
+  const bySite = new Map<number, { size: number; count: number }>();
+  for (const { size, traceNodeId } of heap.arrayBufferStores()) {
+    const site = bySite.get(traceNodeId) ?? { size: 0, count: 0 };
+    site.size += size;
+    site.count += 1;
+    bySite.set(traceNodeId, site);
+  }
+  const traces: Trace[] = [];
+  for (const [traceNodeId, { size, count }] of bySite) {
+    const frames = heap.stackOf(traceNodeId).map((cf) => resolver.resolve(cf));
+    traces.push(new Trace('external', size, new Traceback(frames.slice(-nframe), frames.length), count));
+  }
+  return traces;
+}
+
+/**
+ * `{ current, peak }` bytes (heap + external) above the point where tracing started. `current` is
+ * what is still reachable (a full GC runs first); `peak` is the most that was in use at once,
+ * garbage not yet collected included, because that is what the process really held.
+ */
+export function getTracedMemory(): { current: number; peak: number } {
+  if (!state) return { current: 0, peak: 0 };
+  const peak = state.counter.peak();
+  forceGc();
+  const growth = state.counter.growth();
+  const current = Math.max(0, growth.heap + growth.external);
+  return { current, peak: Math.max(current, peak) };
+}
+
+/** Sets the peak returned by `getTracedMemory()` to the current size. */
+export function resetPeak(): void {
+  state?.counter.resetPeak();
+}
+
+/** Forgets the traces recorded so far and restarts the memory counts from here; tracing goes on. */
+export function clearTraces(): void {
+  if (!state) return;
+  const { samplingInterval, trackObjects, counter } = state;
+  counter.end();
+  stopSampling();
+  if (trackObjects) stopAllocationTracking();
+  forceGc();
+  startSampling({ samplingInterval, includeGarbage: false });
+  if (trackObjects) startAllocationTracking();
+  counter.begin();
+  state.globalHandlesAtStart = getHeapStatistics().used_global_handles_size;
+}
+
+/**
+ * Bytes the tracer holds to store traces, as far as V8 shows them: the handles that keep track of
+ * each sampled object. V8's own per-sample records (about 80 bytes each) are not visible and not counted.
+ */
+export function getTracemallocMemory(): number {
+  if (!state) return 0;
+  return Math.max(0, getHeapStatistics().used_global_handles_size - state.globalHandlesAtStart);
+}
+
+let probeCounter = 0;
+
+/**
+ * Where `obj` was allocated, or null if it was allocated before tracing started (or is not an
+ * object). Needs `start({ trackObjects: true })`. Slow: it takes a heap snapshot; never a guess.
+ */
+export function getObjectTraceback(obj: unknown): Traceback | null {
+  if (!state) return null;
+  if (!state.trackObjects) {
+    throw new Error('getObjectTraceback() needs allocation tracking: start tracing with start({ trackObjects: true })');
+  }
+  if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return null;
+  const { nframe, resolver, counter } = state;
+  return counter.withoutPeak(() => {
+    const key = `__jest_tracemalloc_probe_${process.pid}_${++probeCounter}`;
+    const holder: Record<string, unknown> = { [key]: obj };
+    const heap = HeapSnapshot.take();
+    const node = heap.findByProbe(key);
+    holder[key] = undefined; // the holder must stay alive until the snapshot is taken
+    const traceNodeId = node === null ? 0 : heap.traceNodeOf(node);
+    if (traceNodeId === 0) return null;
+    const frames = heap.stackOf(traceNodeId).map((cf) => resolver.resolve(cf));
+    return new Traceback(frames.slice(-nframe), frames.length);
+  });
+}
