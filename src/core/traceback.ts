@@ -44,12 +44,13 @@ export class Traceback {
 
   /**
    * Lines as Python's `Traceback.format()` gives them: `  File "path", line N, in name` and the
-   * source line below it. A positive `limit` keeps the most recent frames, a negative one the oldest.
+   * source line below it. A positive `limit` keeps that many most recent frames, a negative one
+   * `abs(limit)` oldest frames, as tracemalloc documents.
    */
   format(limit?: number, mostRecentFirst = false): string[] {
     let frames: readonly Frame[] = this.frames;
     if (limit !== undefined) {
-      frames = limit > 0 ? frames.slice(-limit) : frames.slice(0, limit);
+      frames = limit > 0 ? frames.slice(-limit) : frames.slice(0, -limit);
     }
     if (mostRecentFirst) frames = [...frames].reverse();
     const lines: string[] = [];
