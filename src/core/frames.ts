@@ -16,6 +16,17 @@ export function isTracerFrame(frame: Frame): boolean {
   return frame.filename.startsWith(TRACER_DIR + sep);
 }
 
+// Code the tracer calls into: its bundled and installed dependencies.
+const HELPER_DIRS = [
+  resolve(TRACER_DIR, '..', 'vendor') + sep,
+  `${sep}node_modules${sep}@jridgewell${sep}`,
+  `${sep}node_modules${sep}picomatch${sep}`,
+];
+
+function isHelperFrame(frame: Frame): boolean {
+  return HELPER_DIRS.some((dir) => frame.filename.includes(dir));
+}
+
 /** Node's own code (`node:...`) and V8's pseudo-frames (`<V8 API>`). */
 export function isRuntimeFrame(frame: Frame): boolean {
   return frame.filename.startsWith('node:') || frame.filename.startsWith('<');
@@ -45,14 +56,14 @@ export class FrameResolver {
 }
 
 /**
- * Allocations made by the tracer itself (and by Node internals it called) are attributed to the
- * tracer's most recent frame, so one `Filter(false, tracerFilenamePattern)` removes them, as
- * tracemalloc's own lines are removed with `Filter(False, tracemalloc.__file__)`.
+ * Allocations made by the tracer itself (and by Node internals or libraries it called) are
+ * attributed to the tracer's most recent frame, so one `Filter(false, tracerFilenamePattern)`
+ * removes them, as tracemalloc's own lines are removed with `Filter(False, tracemalloc.__file__)`.
  */
 export function attributeTracerAllocations(stack: readonly Frame[]): readonly Frame[] {
   for (let i = stack.length - 1; i >= 0; i--) {
     const frame = stack[i] as Frame;
-    if (isRuntimeFrame(frame)) continue;
+    if (isRuntimeFrame(frame) || isHelperFrame(frame)) continue;
     return isTracerFrame(frame) ? stack.slice(0, i + 1) : stack;
   }
   return stack;

@@ -22,12 +22,23 @@ interface RawHeapSnapshot {
   trace_tree: unknown[];
 }
 
+let exitGuard: NodeJS.Timeout | undefined;
+
 export function startAllocationTracking(): void {
   post('HeapProfiler.enable');
   post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  // V8's tracking runs a native timer that keeps Node's event loop alive, so a script that never
+  // calls stop() would never exit. When nothing but our own check is left to run, stop tracking.
+  exitGuard = setInterval(() => {
+    if (process.getActiveResourcesInfo().length <= 1) stopAllocationTracking();
+  }, 200);
+  exitGuard.unref();
 }
 
 export function stopAllocationTracking(): void {
+  if (!exitGuard) return;
+  clearInterval(exitGuard);
+  exitGuard = undefined;
   post('HeapProfiler.stopTrackingHeapObjects', { reportProgress: false });
 }
 
@@ -106,11 +117,15 @@ export class HeapSnapshot {
 
   /** The node a property named `key` of any object points at (a probe holder made for the lookup). */
   findByProbe(key: string): number | null {
-    const count = this.raw.nodes.length / this.nodeSize;
-    for (let node = 0; node < count; node++) {
-      for (const edge of this.edges(node)) {
-        if (edge.type === 'property' && edge.name === key) return edge.to;
-      }
+    const name = this.raw.strings.indexOf(key);
+    if (name < 0) return null;
+    const { edges } = this.raw;
+    const property = this.raw.snapshot.meta.edge_types[0].indexOf('property');
+    const typeField = this.edgeField.type as number;
+    const nameField = this.edgeField.name_or_index as number;
+    const toField = this.edgeField.to_node as number;
+    for (let e = 0; e < edges.length; e += this.edgeSize) {
+      if (edges[e + nameField] === name && edges[e + typeField] === property) return (edges[e + toField] as number) / this.nodeSize;
     }
     return null;
   }

@@ -139,7 +139,6 @@ function* procedure(fn: () => unknown, plan: Plan): Generator<unknown, Measureme
     const hide = plan.sites.hideFrame;
     const traces = tracesFromProfile(profile, {
       nframe: 1,
-      samplingInterval: plan.sites.samplingInterval,
       resolver,
       dropTracerAllocations: true,
       hideFrame: (frame) => isRuntimeFrame(frame) || isTracerFrame(frame) || (hide?.(frame) ?? false),

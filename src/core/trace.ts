@@ -7,7 +7,8 @@ export const DOMAINS: readonly Domain[] = ['heap', 'external'];
 
 /**
  * Allocations of one site. Identical allocations (same traceback, same object size) are merged into
- * one trace with a `count`; with a sampling interval above 1, `size` and `count` are unbiased estimates.
+ * one trace with a `count`. With a sampling interval above 1, `size` is an estimate and `count`
+ * the number of samples, each standing for about one interval of bytes.
  */
 export class Trace {
   constructor(
@@ -15,7 +16,7 @@ export class Trace {
     /** Bytes. */
     readonly size: number,
     readonly traceback: Traceback,
-    /** Number of allocations this trace stands for. */
+    /** Number of allocations (at interval 1) or of samples (above it). */
     readonly count: number = 1,
   ) {}
 

@@ -15,7 +15,7 @@ export interface StartOptions {
   nframe?: number;
   /**
    * Mean bytes between samples. 1 (default) records every allocation, as tracemalloc does; larger
-   * intervals run faster and give unbiased estimates of sizes and counts.
+   * intervals run faster and estimate sizes (counts become sample counts).
    */
   samplingInterval?: number;
   /**
@@ -130,7 +130,7 @@ export function takeSnapshot(): Snapshot {
   const { nframe, samplingInterval, resolver, trackObjects, counter } = state;
   return counter.withoutPeak(() => {
     forceGc();
-    const traces = tracesFromProfile(readSamplingProfile(), { nframe, samplingInterval, resolver });
+    const traces = tracesFromProfile(readSamplingProfile(), { nframe, resolver });
     if (trackObjects) traces.push(...externalTraces(nframe, resolver));
     return new Snapshot(traces, nframe, samplingInterval);
   });
