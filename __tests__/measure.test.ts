@@ -1,0 +1,183 @@
+import { Session } from 'node:inspector';
+import { measure, start, stop } from '../src';
+import { lineOf } from './helpers/lines';
+
+// Ground truth: V8's sampling heap profiler at interval 1 records every allocation, garbage included.
+const session = new Session();
+session.connect();
+function post<T>(method: string, params?: object): T {
+  let result: T | undefined;
+  session.post(method, params, (error, value) => {
+    if (error) throw error;
+    result = value as T;
+  });
+  return result as T;
+}
+function profiledBytes(fn: () => unknown): number {
+  post('HeapProfiler.enable');
+  post('HeapProfiler.startSampling', { samplingInterval: 1, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  fn();
+  const { profile } = post<{ profile: { samples: { size: number }[] } }>('HeapProfiler.stopSampling');
+  return profile.samples.reduce((sum, s) => sum + s.size, 0);
+}
+
+function objects(): unknown[] {
+  const a = new Array(60000);
+  for (let i = 0; i < a.length; i++) a[i] = { i, j: i + 1 };
+  return a;
+}
+function strings(): unknown[] {
+  const a = new Array(60000);
+  for (let i = 0; i < a.length; i++) a[i] = 'str' + i;
+  return a;
+}
+function arrays(): unknown[] {
+  const a = new Array(40000);
+  for (let i = 0; i < a.length; i++) a[i] = [i, i * i, i + 1];
+  return a;
+}
+function typedArrays(): unknown[] {
+  const a = new Array(500);
+  for (let i = 0; i < a.length; i++) a[i] = new Float64Array(2048);
+  return a;
+}
+function buffers(): unknown[] {
+  const a = new Array(500);
+  for (let i = 0; i < a.length; i++) a[i] = Buffer.alloc(10000);
+  return a;
+}
+
+describe('measure() totals against ground truth', () => {
+  // Both sides now and then count bytes that are not the workload's (V8's JIT work during a call,
+  // the inspector's own messages around the profile): noise that only ever adds, so the smallest
+  // of several readings on each side are compared.
+  test.each([
+    ['small objects', objects, 0],
+    ['strings', strings, 0],
+    ['arrays', arrays, 0],
+    ['typed arrays', typedArrays, 500 * 2048 * 8],
+    ['Buffers', buffers, 500 * 10000],
+  ])('%s: within 0.5%% of every allocation recorded by the profiler', (name, fn, external) => {
+    for (let i = 0; i < 3; i++) fn();
+    const truths = Array.from({ length: 5 }, () => profiledBytes(fn) + external);
+    const truth = Math.min(...truths);
+    const results = Array.from({ length: 5 }, () => measure(fn, { warmup: 2 }));
+    const best = results.reduce((a, b) => (b.allocated < a.allocated ? b : a));
+    const error = Math.abs(best.allocated - truth) / truth;
+    if (error >= 0.005) {
+      throw new Error(`${name}: measured ${results.map((r) => r.allocated).join(', ')} against profiled ${truths.join(', ')}`);
+    }
+    expect(best.allocated).toBe(best.heap + best.external);
+    if (external) expect(best.external).toBe(external);
+    else expect(best.external).toBe(0);
+  });
+
+  test('retained counts what stays reachable, not the garbage', () => {
+    const kept: unknown[] = [];
+    const m = measure(
+      () => {
+        kept.push(new Uint8Array(1024 * 1024));
+        for (let i = 0; i < 10000; i++) void { i };
+      },
+      { warmup: 0 },
+    );
+    expect(m.retainedExternal).toBe(1024 * 1024);
+    expect(m.retainedHeap).toBeLessThan(16 * 1024);
+    expect(m.retained).toBe(m.retainedHeap + m.retainedExternal);
+    expect(m.allocated).toBeGreaterThan(1024 * 1024);
+  });
+
+  test('peak is the most held at once during the call', () => {
+    const m = measure(() => {
+      let big: Uint8Array | null = new Uint8Array(4 * 1024 * 1024);
+      big = null;
+      return big;
+    });
+    expect(m.peak).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(m.retained).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('measure() options and shapes', () => {
+  test('runs averages per call; warmup calls are not measured', () => {
+    let calls = 0;
+    const m = measure(
+      () => {
+        calls++;
+        return new Uint8Array(100000);
+      },
+      { warmup: 3, runs: 4 },
+    );
+    expect(calls).toBe(7);
+    expect(m.runs).toBe(4);
+    expect(m.warmup).toBe(3);
+    expect(m.external).toBe(100000);
+  });
+
+  test('a function returning a promise is measured until it settles, across timers', async () => {
+    const result = measure(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return new Uint8Array(300000);
+    });
+    expect(result).toBeInstanceOf(Promise);
+    const m = await result;
+    expect(m.external).toBe(300000);
+  });
+
+  test('a sync function gives a plain result', () => {
+    const m = measure(() => 1);
+    expect(m).not.toBeInstanceOf(Promise);
+    expect(m.allocated).toBeLessThan(4096);
+  });
+
+  test('errors of fn propagate, sync and async, and leave the profiler free', async () => {
+    expect(() => measure(() => { throw new Error('sync boom'); })).toThrow('sync boom');
+    await expect(measure(async () => { throw new Error('async boom'); })).rejects.toThrow('async boom');
+    expect(() => measure(() => { throw new Error('boom in sites'); }, { warmup: 0, sites: true })).toThrow('boom in sites');
+    expect(measure(() => new Uint8Array(10), { sites: true }).sites).toBeDefined();
+  });
+
+  test('bad input is refused with the value quoted', () => {
+    expect(() => measure('fn' as never)).toThrow('measure() expects a function, got string "fn"');
+    expect(() => measure(() => 1, { runs: 0 })).toThrow('runs must be an integer of 1 or more, got number 0');
+    expect(() => measure(() => 1, { warmup: -1 })).toThrow('warmup must be an integer of 0 or more, got number -1');
+    expect(() => measure(() => 1, { run: 3 } as never)).toThrow('unknown option "run"; known options are warmup, runs, sites');
+    expect(() => measure(() => 1, { sites: 'yes' } as never)).toThrow('sites must be a boolean or an object');
+    expect(() => measure(() => 1, { sites: { samplingInterval: 0 } })).toThrow('sites.samplingInterval must be an integer of 1 or more');
+  });
+
+  test('sites cannot be recorded while the tracer is tracing', () => {
+    start();
+    try {
+      expect(() => measure(() => 1, { sites: true })).toThrow('cannot record allocation sites while the tracer is tracing');
+    } finally {
+      stop();
+    }
+  });
+});
+
+function allocatesObjects(): unknown[] {
+  const out = [];
+  for (let i = 0; i < 30000; i++) out.push({ i, j: i });
+  return out;
+}
+
+describe('measure() sites', () => {
+  test('names the allocating function at its TypeScript line, per call, without tracer or Node frames', () => {
+    const m = measure(allocatesObjects, { runs: 2, sites: true });
+    const top = m.sites![0]!;
+    expect(top.traceback.mostRecent!.filename).toBe(__filename);
+    expect(top.traceback.mostRecent!.lineno).toBe(lineOf(__filename, 'function allocatesObjects('));
+    expect(top.traceback.mostRecent!.functionName).toBe('allocatesObjects');
+    expect(Math.abs(top.size - m.heap) / m.heap).toBeLessThan(0.05);
+    for (const site of m.sites!) {
+      expect(site.traceback.mostRecent!.filename).not.toMatch(/^node:|[\\/]src[\\/]core[\\/]/);
+    }
+  });
+
+  test('hideFrame attributes allocations to the caller of hidden functions', () => {
+    const m = measure(() => allocatesObjects(), { sites: { hideFrame: (f) => f.functionName === 'allocatesObjects' } });
+    expect(m.sites![0]!.traceback.mostRecent!.functionName).not.toBe('allocatesObjects');
+    expect(m.sites![0]!.traceback.mostRecent!.filename).toBe(__filename);
+  });
+});
