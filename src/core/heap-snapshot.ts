@@ -23,14 +23,22 @@ interface RawHeapSnapshot {
 }
 
 let exitGuard: NodeJS.Timeout | undefined;
+let stoppedWhenIdle = false;
+
+// Standard streams stay listed as resources but never keep a finished program alive.
+const STDIO_RESOURCES = new Set(['PipeWrap', 'TTYWrap']);
 
 export function startAllocationTracking(): void {
   post('HeapProfiler.enable');
   post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  stoppedWhenIdle = false;
   // V8's tracking runs a native timer that keeps Node's event loop alive, so a script that never
-  // calls stop() would never exit. When nothing but our own check is left to run, stop tracking.
+  // calls stop() would never exit. When nothing else is left to keep the program running, stop it.
   exitGuard = setInterval(() => {
-    if (process.getActiveResourcesInfo().length <= 1) stopAllocationTracking();
+    if (process.getActiveResourcesInfo().every((resource) => STDIO_RESOURCES.has(resource))) {
+      stopAllocationTracking();
+      stoppedWhenIdle = true;
+    }
   }, 200);
   exitGuard.unref();
 }
@@ -40,6 +48,11 @@ export function stopAllocationTracking(): void {
   clearInterval(exitGuard);
   exitGuard = undefined;
   post('HeapProfiler.stopTrackingHeapObjects', { reportProgress: false });
+}
+
+/** Whether tracking was stopped because the program had nothing left to do. */
+export function trackingStoppedWhenIdle(): boolean {
+  return stoppedWhenIdle;
 }
 
 export class HeapSnapshot {

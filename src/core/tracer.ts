@@ -2,7 +2,7 @@ import { getHeapStatistics } from 'node:v8';
 import { AllocationCounter } from './allocation-counter';
 import { forceGc } from './force-gc';
 import { FrameResolver } from './frames';
-import { HeapSnapshot, startAllocationTracking, stopAllocationTracking } from './heap-snapshot';
+import { HeapSnapshot, startAllocationTracking, stopAllocationTracking, trackingStoppedWhenIdle } from './heap-snapshot';
 import { readSamplingProfile, startSampling, stopSampling, tracesFromProfile } from './sampling-profile';
 import { Snapshot } from './snapshot';
 import { Trace } from './trace';
@@ -131,7 +131,7 @@ export function takeSnapshot(): Snapshot {
   return counter.withoutPeak(() => {
     forceGc();
     const traces = tracesFromProfile(readSamplingProfile(), { nframe, resolver });
-    if (trackObjects) traces.push(...externalTraces(nframe, resolver));
+    if (trackObjects && !trackingStoppedWhenIdle()) traces.push(...externalTraces(nframe, resolver));
     return new Snapshot(traces, nframe, samplingInterval);
   });
 }
@@ -207,6 +207,11 @@ export function getObjectTraceback(obj: unknown): Traceback | null {
     throw new Error('getObjectTraceback() needs allocation tracking: start tracing with start({ trackObjects: true })');
   }
   if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return null;
+  if (trackingStoppedWhenIdle()) {
+    throw new Error(
+      'object tracking stopped when the program had nothing left to run (V8 keeps a timer alive while it tracks); call stop() and start({ trackObjects: true }) again',
+    );
+  }
   const { nframe, resolver, counter } = state;
   return counter.withoutPeak(() => {
     const key = `__jest_tracemalloc_probe_${process.pid}_${++probeCounter}`;
