@@ -38,6 +38,13 @@ describe('Filter', () => {
     expect(sizes([new Filter(true, '/app/src/[q]arse.ts')])).toEqual([]);
   });
 
+  test('only fnmatch syntax is special: parentheses, @, braces and ! in paths match themselves', () => {
+    const odd = [trace('heap', 1, '/a/.pnpm/pkg@1.0.0(jest@29)/index.js:1'), trace('heap', 2, '/a/{x,y}/!b.js:1')];
+    expect(applyFilters(odd, [new Filter(true, '/a/.pnpm/pkg@1.0.0(jest@29)/*')]).map((t) => t.size)).toEqual([1]);
+    expect(applyFilters(odd, [new Filter(true, '/a/{x,y}/!b.js')]).map((t) => t.size)).toEqual([2]);
+    expect(applyFilters(odd, [new Filter(true, '/a/x/*')])).toEqual([]);
+  });
+
   test('domain restricts an inclusive filter and widens an exclusive one', () => {
     expect(sizes([new Filter(true, '*/parse.ts', null, false, 'external')])).toEqual([30]);
     expect(sizes([new Filter(false, '*/parse.ts', null, false, 'external')])).toEqual([10, 20, 40]);

@@ -24,6 +24,10 @@ function buildObjects(n: number): void {
   for (let i = 0; i < n; i++) held.push({ i, pair: [i, i * 2] });
 }
 
+function fromBuiltins(n: number): { i: number }[] {
+  return Array.from({ length: n }, (_, i) => ({ i }));
+}
+
 function makeGarbage(n: number): number {
   let total = 0;
   for (let i = 0; i < n; i++) total += [i, { i }].length;
@@ -71,9 +75,14 @@ describe('tracing state', () => {
     expect(isTracing()).toBe(false);
   });
 
-  test('restarting with another sampling interval needs stop() first', () => {
+  test('restarting with another sampling interval needs stop() first; a bare nframe only updates the limit', () => {
     start();
     expect(() => start({ samplingInterval: 4096 })).toThrow('already tracing with samplingInterval 1');
+    stop();
+    start({ samplingInterval: 4096 });
+    start(5);
+    expect(getTracebackLimit()).toBe(5);
+    expect(takeSnapshot().samplingInterval).toBe(4096);
   });
 });
 
@@ -113,6 +122,17 @@ describe('snapshots', () => {
     expect(garbage).toBeGreaterThan(200 * 1024);
     expect(statAt(snapshot, 'function makeGarbage(')?.size ?? 0).toBeLessThan(garbage * 0.02);
     expect(statAt(snapshot, 'function buildObjects(')).toBeDefined();
+  });
+
+  test('V8 builtins (Array.from, push) are credited to the calling function', () => {
+    start();
+    const made = fromBuiltins(20000);
+    const snapshot = takeSnapshot();
+    const stats = snapshot.statistics('lineno');
+    expect(statAt(snapshot, 'function fromBuiltins(')!.size).toBeGreaterThan(20000 * 8); // the array
+    expect(statAt(snapshot, 'return Array.from(')!.size).toBeGreaterThan(20000 * 16); // the arrow's objects
+    expect(stats.filter((s) => s.traceback.mostRecent!.filename.startsWith('<') && s.size > 64 * 1024)).toEqual([]);
+    expect(made.length).toBe(20000);
   });
 
   test('nframe keeps that many frames, oldest first, and totalNframe says how deep the stack was', () => {
@@ -160,6 +180,18 @@ describe('memory figures', () => {
     resetPeak();
     expect(getTracedMemory().peak).toBeLessThan(1024 * 1024);
     expect(big).toBeNull();
+  });
+
+  test("takeSnapshot() keeps the program's peak but not its own", () => {
+    start();
+    let garbage: Uint8Array | null = new Uint8Array(8 * 1024 * 1024);
+    garbage = null;
+    takeSnapshot();
+    takeSnapshot();
+    const { peak } = getTracedMemory();
+    expect(peak).toBeGreaterThanOrEqual(8 * 1000 * 1000);
+    expect(peak).toBeLessThan(12 * 1024 * 1024);
+    expect(garbage).toBeNull();
   });
 
   test('getTracemallocMemory() grows with the number of traced objects and is 0 when not tracing', () => {

@@ -117,7 +117,7 @@ export class AllocationCounter {
 
   /** Runs `work` (the tracer's own, e.g. a heap snapshot) without letting it raise the peak. */
   withoutPeak<T>(work: () => T): T {
-    this.collect();
+    this.allocated(); // the program's use up to now, uncollected garbage included, is its peak
     const saved = this.highest;
     try {
       return work();

@@ -34,8 +34,9 @@ export class Filter {
     if (domain !== null && domain !== undefined) checkDomain(domain);
     this.lineno = lineno ?? null;
     this.domain = domain ?? null;
-    // bash mode: a single * crosses path separators, as fnmatch's does.
-    this.matchesName = picomatch(filenamePattern, { bash: true, dot: true, windows: false });
+    // fnmatch has only * ? [seq] [!seq]: a single * crosses path separators (bash mode), and
+    // picomatch's extras (braces, extglobs, leading !) are off so '(' or '@' in a path match itself.
+    this.matchesName = picomatch(filenamePattern, { bash: true, dot: true, windows: false, nobrace: true, noextglob: true, nonegate: true });
   }
 
   private matchesFrame(frame: Frame): boolean {

@@ -6,7 +6,7 @@ import { SourceMapper, type ScriptPosition } from './source-maps';
 export const TRACER_DIR = resolve(__dirname, '..');
 
 /** A glob matching the tracer's own files, for `new Filter(false, tracerFilenamePattern)`. */
-export const tracerFilenamePattern = `${TRACER_DIR}${sep}*`;
+export const tracerFilenamePattern = `${TRACER_DIR.replace(/[*?[]/g, '[$&]')}${sep}*`; // [*] is fnmatch's escape
 
 export interface CallFrame extends ScriptPosition {
   functionName: string;

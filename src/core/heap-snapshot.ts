@@ -35,6 +35,8 @@ export function startAllocationTracking(): void {
   // V8's tracking runs a native timer that keeps Node's event loop alive, so a script that never
   // calls stop() would never exit. When nothing else is left to keep the program running, stop it.
   exitGuard = setInterval(() => {
+    // A forked child (Jest's workers among them) lives on its IPC channel, which shows as a pipe.
+    if (process.channel) return;
     if (process.getActiveResourcesInfo().every((resource) => STDIO_RESOURCES.has(resource))) {
       stopAllocationTracking();
       stoppedWhenIdle = true;

@@ -85,11 +85,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * The measuring procedure, written once: it yields each call's return value, and `drive` runs it
- * synchronously or, as soon as a call returns a promise, asynchronously.
+ * The measuring procedure, written once. It yields where `fn` must be called; `drive` makes the
+ * calls, synchronously or, as soon as one returns a promise, asynchronously. The procedure never
+ * holds a call's result: a result the caller does not keep is garbage, not retained memory.
  */
-function* procedure(fn: () => unknown, plan: Plan): Generator<unknown, Measurement, unknown> {
-  for (let i = 0; i < plan.warmup; i++) yield fn();
+function* procedure(plan: Plan): Generator<void, Measurement, void> {
+  for (let i = 0; i < plan.warmup; i++) yield;
   const totals = { heap: 0, external: 0, retainedHeap: 0, retainedExternal: 0, peak: 0 };
   const counter = new AllocationCounter();
   const resolver = plan.sites ? new FrameResolver() : null;
@@ -97,7 +98,6 @@ function* procedure(fn: () => unknown, plan: Plan): Generator<unknown, Measureme
   let profile: ReturnType<typeof stopSampling> | null = null;
   try {
     if (plan.sites) {
-      if (isSamplerBusy()) throw new Error('cannot record allocation sites while the tracer is tracing (start() was called): stop() it first');
       startSampling({ samplingInterval: plan.sites.samplingInterval, includeGarbage: true });
       setSamplerOwner('measure');
       sampling = true;
@@ -105,7 +105,7 @@ function* procedure(fn: () => unknown, plan: Plan): Generator<unknown, Measureme
     for (let i = 0; i < plan.runs; i++) {
       forceGc();
       counter.begin();
-      yield fn();
+      yield;
       const allocated = counter.allocated();
       totals.peak = Math.max(totals.peak, counter.peak());
       forceGc();
@@ -150,25 +150,50 @@ function* procedure(fn: () => unknown, plan: Plan): Generator<unknown, Measureme
   return measurement;
 }
 
-function drive<T>(steps: Generator<unknown, T, unknown>): T | Promise<T> {
+/**
+ * Calls `fn` and returns its promise, if it made one; any other result is dropped here, so that no
+ * caller frame holds it while the procedure measures. If `fn` throws, the procedure cleans up
+ * (counter, sampler) first.
+ */
+function call(fn: () => unknown, steps: Generator<void, Measurement, void>): PromiseLike<unknown> | null {
+  try {
+    const result = fn();
+    return isThenable(result) ? result : null;
+  } catch (error) {
+    steps.throw(error);
+    throw error;
+  }
+}
+
+function drive(fn: () => unknown, steps: Generator<void, Measurement, void>): Measurement | Promise<Measurement> {
   let step = steps.next();
   while (!step.done) {
-    if (isThenable(step.value)) return driveAsync(steps, step.value);
-    step = steps.next(step.value);
+    const pending = call(fn, steps);
+    if (pending) return driveAsync(fn, steps, pending);
+    step = steps.next();
   }
   return step.value;
 }
 
-async function driveAsync<T>(steps: Generator<unknown, T, unknown>, pending: PromiseLike<unknown>): Promise<T> {
-  let step: IteratorResult<unknown, T>;
+async function driveAsync(
+  fn: () => unknown,
+  steps: Generator<void, Measurement, void>,
+  pending: PromiseLike<unknown> | null,
+): Promise<Measurement> {
   for (;;) {
-    try {
-      step = steps.next(await pending);
-    } catch (error) {
-      step = steps.throw(error); // runs the procedure's cleanup, then rethrows
-    }
+    // wait for settling without ever taking the resolved value into this frame
+    const settled: Promise<unknown> = Promise.resolve(pending).then(
+      () => undefined,
+      (error: unknown) => {
+        steps.throw(error);
+        throw error;
+      },
+    );
+    pending = null;
+    await settled;
+    const step = steps.next();
     if (step.done) return step.value;
-    pending = isThenable(step.value) ? step.value : Promise.resolve(step.value);
+    pending = call(fn, steps);
   }
 }
 
@@ -180,5 +205,8 @@ async function driveAsync<T>(steps: Generator<unknown, T, unknown>, pending: Pro
 export function measure<R>(fn: () => R, options?: MeasureOptions): MeasureResult<R> {
   if (typeof fn !== 'function') throw new TypeError(`measure() expects a function, got ${describe(fn)}`);
   const plan = readMeasureOptions(options);
-  return drive(procedure(fn, plan)) as MeasureResult<R>;
+  if (plan.sites && isSamplerBusy()) {
+    throw new Error('cannot record allocation sites while the tracer is tracing (start() was called): stop() it first');
+  }
+  return drive(fn, procedure(plan)) as MeasureResult<R>;
 }

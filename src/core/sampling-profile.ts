@@ -76,8 +76,9 @@ export function tracesFromProfile(profile: SamplingProfile, options: BuildOption
     for (let node = byId.get(id); node && parents.get(node.id) !== null; node = parents.get(node.id) ?? undefined) {
       // V8 builtins (push, from, exec) have no script: their allocations belong to the JS caller,
       // as C functions' belong to the calling Python line in tracemalloc.
-      if (node.callFrame.url || stack.length === 0) stack.push(node.callFrame);
-      else if (!stack[stack.length - 1]?.url) stack[stack.length - 1] = node.callFrame;
+      const top = stack[stack.length - 1];
+      if (top && !top.url) stack[stack.length - 1] = node.callFrame;
+      else if (node.callFrame.url || !top) stack.push(node.callFrame);
     }
     return stack.reverse(); // oldest first
   };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 
 // Like Python's linecache: source lines for Traceback.format(), read once per file.
 const cache = new Map<string, readonly string[] | null>();
@@ -7,7 +8,7 @@ export function getSourceLine(filename: string, lineno: number): string {
   let lines = cache.get(filename);
   if (lines === undefined) {
     try {
-      lines = filename.startsWith('/') || /^[A-Za-z]:[\\/]/.test(filename) ? readFileSync(filename, 'utf8').split(/\r?\n/) : null;
+      lines = isAbsolute(filename) ? readFileSync(filename, 'utf8').split(/\r?\n/) : null;
     } catch {
       lines = null;
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { findSourceMap } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { getSession, post } from './inspector-session';
@@ -35,9 +35,7 @@ export function urlToFilename(url: string): string {
   return url;
 }
 
-function isFilePath(filename: string): boolean {
-  return filename.startsWith('/') || /^[A-Za-z]:[\\/]/.test(filename);
-}
+const isFilePath = isAbsolute;
 
 function loadMap(sourceMapUrl: string, scriptFilename: string): TraceMap | null {
   try {

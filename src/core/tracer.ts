@@ -46,9 +46,9 @@ function checkNframe(nframe: unknown): number {
   return nframe as number;
 }
 
-function readOptions(options: number | StartOptions | undefined): Required<StartOptions> {
-  if (options === undefined) return { nframe: 1, samplingInterval: 1, trackObjects: false };
-  if (typeof options === 'number') return { nframe: checkNframe(options), samplingInterval: 1, trackObjects: false };
+function readOptions(options: number | StartOptions | undefined): StartOptions & { nframe: number } {
+  if (options === undefined) return { nframe: 1 };
+  if (typeof options === 'number') return { nframe: checkNframe(options) };
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`start() expects a number of frames or an options object, got ${describe(options)}`);
   }
@@ -57,12 +57,33 @@ function readOptions(options: number | StartOptions | undefined): Required<Start
       throw new TypeError(`start(): unknown option ${JSON.stringify(key)}; known options are nframe, samplingInterval, trackObjects`);
     }
   }
-  const { nframe = 1, samplingInterval = 1, trackObjects = false } = options;
-  if (!Number.isInteger(samplingInterval) || samplingInterval < 1) {
+  const { nframe = 1, samplingInterval, trackObjects } = options;
+  if (samplingInterval !== undefined && (!Number.isInteger(samplingInterval) || samplingInterval < 1)) {
     throw new RangeError(`samplingInterval must be a positive integer number of bytes, got ${describe(samplingInterval)}`);
   }
-  if (typeof trackObjects !== 'boolean') throw new TypeError(`trackObjects must be a boolean, got ${describe(trackObjects)}`);
+  if (trackObjects !== undefined && typeof trackObjects !== 'boolean') {
+    throw new TypeError(`trackObjects must be a boolean, got ${describe(trackObjects)}`);
+  }
   return { nframe: checkNframe(nframe), samplingInterval, trackObjects };
+}
+
+/** Starts the sampler, the object tracker and the counter, or leaves nothing running. */
+function beginTracing(samplingInterval: number, trackObjects: boolean, counter: AllocationCounter): void {
+  forceGc(); // a clean starting point: no garbage from before tracing in the figures
+  startSampling({ samplingInterval, includeGarbage: false });
+  try {
+    if (trackObjects) startAllocationTracking();
+  } catch (error) {
+    stopSampling();
+    throw error;
+  }
+  counter.begin();
+}
+
+function endTracing(trackObjects: boolean, counter: AllocationCounter): void {
+  counter.end();
+  stopSampling();
+  if (trackObjects) stopAllocationTracking();
 }
 
 /**
@@ -71,27 +92,27 @@ function readOptions(options: number | StartOptions | undefined): Required<Start
  */
 export function start(options?: number | StartOptions): void {
   const { nframe, samplingInterval, trackObjects } = readOptions(options);
-  tracebackLimit = nframe;
   if (state) {
-    if (state.samplingInterval !== samplingInterval || state.trackObjects !== trackObjects) {
+    const differs =
+      (samplingInterval !== undefined && samplingInterval !== state.samplingInterval) ||
+      (trackObjects !== undefined && trackObjects !== state.trackObjects);
+    if (differs) {
       throw new Error(
         `already tracing with samplingInterval ${state.samplingInterval} and trackObjects ${state.trackObjects}; call stop() before starting with other options`,
       );
     }
-    state.nframe = nframe;
+    state.nframe = tracebackLimit = nframe;
     return;
   }
   if (isSamplerBusy()) throw new Error('cannot start tracing while measure() is recording allocation sites');
   const counter = new AllocationCounter();
-  forceGc(); // a clean starting point: no garbage from before tracing in the totals
-  startSampling({ samplingInterval, includeGarbage: false });
+  beginTracing(samplingInterval ?? 1, trackObjects ?? false, counter);
   setSamplerOwner('tracer');
-  if (trackObjects) startAllocationTracking();
-  counter.begin();
+  tracebackLimit = nframe;
   state = {
     nframe,
-    samplingInterval,
-    trackObjects,
+    samplingInterval: samplingInterval ?? 1,
+    trackObjects: trackObjects ?? false,
     counter,
     globalHandlesAtStart: getHeapStatistics().used_global_handles_size,
     resolver: new FrameResolver(),
@@ -103,10 +124,8 @@ export function stop(): void {
   if (!state) return;
   const { trackObjects, counter } = state;
   state = undefined;
-  counter.end();
-  stopSampling();
   setSamplerOwner(null);
-  if (trackObjects) stopAllocationTracking();
+  endTracing(trackObjects, counter);
 }
 
 export function isTracing(): boolean {
@@ -131,7 +150,10 @@ export function takeSnapshot(): Snapshot {
   return counter.withoutPeak(() => {
     forceGc();
     const traces = tracesFromProfile(readSamplingProfile(), { nframe, resolver });
-    if (trackObjects && !trackingStoppedWhenIdle()) traces.push(...externalTraces(nframe, resolver));
+    if (trackObjects) {
+      checkTracking();
+      traces.push(...externalTraces(nframe, resolver));
+    }
     return new Snapshot(traces, nframe, samplingInterval);
   });
 }
@@ -176,13 +198,14 @@ export function resetPeak(): void {
 export function clearTraces(): void {
   if (!state) return;
   const { samplingInterval, trackObjects, counter } = state;
-  counter.end();
-  stopSampling();
-  if (trackObjects) stopAllocationTracking();
-  forceGc();
-  startSampling({ samplingInterval, includeGarbage: false });
-  if (trackObjects) startAllocationTracking();
-  counter.begin();
+  endTracing(trackObjects, counter);
+  try {
+    beginTracing(samplingInterval, trackObjects, counter);
+  } catch (error) {
+    state = undefined; // nothing is running any more: say so rather than pretend
+    setSamplerOwner(null);
+    throw error;
+  }
   state.globalHandlesAtStart = getHeapStatistics().used_global_handles_size;
 }
 
@@ -193,6 +216,14 @@ export function clearTraces(): void {
 export function getTracemallocMemory(): number {
   if (!state) return 0;
   return Math.max(0, getHeapStatistics().used_global_handles_size - state.globalHandlesAtStart);
+}
+
+function checkTracking(): void {
+  if (trackingStoppedWhenIdle()) {
+    throw new Error(
+      'object tracking stopped when the program had nothing left to run (V8 keeps a timer alive while it tracks); call stop() and start({ trackObjects: true }) again',
+    );
+  }
 }
 
 let probeCounter = 0;
@@ -207,11 +238,7 @@ export function getObjectTraceback(obj: unknown): Traceback | null {
     throw new Error('getObjectTraceback() needs allocation tracking: start tracing with start({ trackObjects: true })');
   }
   if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return null;
-  if (trackingStoppedWhenIdle()) {
-    throw new Error(
-      'object tracking stopped when the program had nothing left to run (V8 keeps a timer alive while it tracks); call stop() and start({ trackObjects: true }) again',
-    );
-  }
+  checkTracking();
   const { nframe, resolver, counter } = state;
   return counter.withoutPeak(() => {
     const key = `__jest_tracemalloc_probe_${process.pid}_${++probeCounter}`;
