@@ -91,3 +91,27 @@ describe('Snapshot.filterTraces', () => {
     expect(() => snapshot.filterTraces(['*'] as never)).toThrow('found string "*"');
   });
 });
+
+describe('fnmatch translation', () => {
+  const { fnmatchToRegExp } = jest.requireActual('../src/core/fnmatch') as typeof import('../src/core/fnmatch');
+  test.each([
+    ['*.ts', 'a/b/c.ts', true],
+    ['a?c', 'abc', true],
+    ['a?c', 'a/c', true],
+    ['[abc]x', 'bx', true],
+    ['[!abc]x', 'bx', false],
+    ['[!abc]x', 'dx', true],
+    ['[a-c]', 'b', true],
+    ['[]]', ']', true],
+    ['[', '[', true],
+    ['a[*]b', 'a*b', true],
+    ['a[*]b', 'axb', false],
+    ['(x|y)', '(x|y)', true],
+    ['(x|y)', 'x', false],
+    ['{a,b}', 'a', false],
+    ['a.b', 'axb', false],
+    ['line\nbreak*', 'line\nbreak here', true],
+  ])('%p matches %p: %p', (pattern, name, expected) => {
+    expect(fnmatchToRegExp(pattern).test(name)).toBe(expected);
+  });
+});

@@ -1,7 +1,7 @@
-import picomatch from 'picomatch';
 import { DOMAINS, type Domain, type Trace } from './trace';
 import type { Frame } from './frame';
 import { describe } from './units';
+import { fnmatchToRegExp } from './fnmatch';
 
 function checkDomain(domain: unknown): asserts domain is Domain {
   if (!DOMAINS.includes(domain as Domain)) {
@@ -11,7 +11,8 @@ function checkDomain(domain: unknown): asserts domain is Domain {
 
 /**
  * Keeps (`inclusive`) or drops traces by file name pattern, as tracemalloc's `Filter` does.
- * The pattern is a glob matched like Python's fnmatch: `*` matches any characters, `/` included.
+ * The pattern is matched as Python's fnmatch does: `*` matches any characters, `/` included,
+ * `?` one character, `[seq]` / `[!seq]` a set.
  * Without `allFrames` only the most recent frame is matched.
  */
 export class Filter {
@@ -34,9 +35,8 @@ export class Filter {
     if (domain !== null && domain !== undefined) checkDomain(domain);
     this.lineno = lineno ?? null;
     this.domain = domain ?? null;
-    // fnmatch has only * ? [seq] [!seq]: a single * crosses path separators (bash mode), and
-    // picomatch's extras (braces, extglobs, leading !) are off so '(' or '@' in a path match itself.
-    this.matchesName = picomatch(filenamePattern, { bash: true, dot: true, windows: false, nobrace: true, noextglob: true, nonegate: true });
+    const pattern = fnmatchToRegExp(filenamePattern);
+    this.matchesName = (filename) => pattern.test(filename);
   }
 
   private matchesFrame(frame: Frame): boolean {

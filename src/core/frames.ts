@@ -20,7 +20,6 @@ export function isTracerFrame(frame: Frame): boolean {
 const HELPER_DIRS = [
   resolve(TRACER_DIR, '..', 'vendor') + sep,
   `${sep}node_modules${sep}@jridgewell${sep}`,
-  `${sep}node_modules${sep}picomatch${sep}`,
 ];
 
 function isHelperFrame(frame: Frame): boolean {
