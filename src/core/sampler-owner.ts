@@ -5,10 +5,6 @@ export function isSamplerBusy(): boolean {
   return owner !== null;
 }
 
-export function samplerOwner(): 'tracer' | 'measure' | null {
-  return owner;
-}
-
 export function setSamplerOwner(next: 'tracer' | 'measure' | null): void {
   owner = next;
 }

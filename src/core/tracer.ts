@@ -106,13 +106,13 @@ export function start(options?: number | StartOptions): void {
   }
   if (isSamplerBusy()) throw new Error('cannot start tracing while measure() is recording allocation sites');
   const counter = new AllocationCounter();
-  beginTracing(samplingInterval ?? 1, trackObjects ?? false, counter);
+  const fresh = { samplingInterval: samplingInterval ?? 1, trackObjects: trackObjects ?? false };
+  beginTracing(fresh.samplingInterval, fresh.trackObjects, counter);
   setSamplerOwner('tracer');
   tracebackLimit = nframe;
   state = {
     nframe,
-    samplingInterval: samplingInterval ?? 1,
-    trackObjects: trackObjects ?? false,
+    ...fresh,
     counter,
     globalHandlesAtStart: getHeapStatistics().used_global_handles_size,
     resolver: new FrameResolver(),
