@@ -7,6 +7,7 @@ import { isSamplerBusy, setSamplerOwner } from './sampler-owner';
 import { Snapshot } from './snapshot';
 import { Statistic } from './statistic';
 import { describe } from './units';
+import { drive } from './drive';
 
 export interface SitesOptions {
   /** Mean bytes between samples; 1 (default) records every allocation. */
@@ -80,15 +81,7 @@ export function readMeasureOptions(options: MeasureOptions | undefined): Plan {
   return { warmup, runs, sites: { samplingInterval, hideFrame: sites.hideFrame } };
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/**
- * The measuring procedure, written once. It yields where `fn` must be called; `drive` makes the
- * calls, synchronously or, as soon as one returns a promise, asynchronously. The procedure never
- * holds a call's result: a result the caller does not keep is garbage, not retained memory.
- */
+/** The measuring procedure: it yields where `fn` must be called (see drive.ts). */
 function* procedure(plan: Plan): Generator<void, Measurement, void> {
   for (let i = 0; i < plan.warmup; i++) yield;
   const totals = { heap: 0, external: 0, retainedHeap: 0, retainedExternal: 0, peak: 0 };
@@ -148,53 +141,6 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
       .map((s) => new Statistic(s.traceback, Math.round(s.size / runs), Math.round(s.count / runs)));
   }
   return measurement;
-}
-
-/**
- * Calls `fn` and returns its promise, if it made one; any other result is dropped here, so that no
- * caller frame holds it while the procedure measures. If `fn` throws, the procedure cleans up
- * (counter, sampler) first.
- */
-function call(fn: () => unknown, steps: Generator<void, Measurement, void>): PromiseLike<unknown> | null {
-  try {
-    const result = fn();
-    return isThenable(result) ? result : null;
-  } catch (error) {
-    steps.throw(error);
-    throw error;
-  }
-}
-
-function drive(fn: () => unknown, steps: Generator<void, Measurement, void>): Measurement | Promise<Measurement> {
-  let step = steps.next();
-  while (!step.done) {
-    const pending = call(fn, steps);
-    if (pending) return driveAsync(fn, steps, pending);
-    step = steps.next();
-  }
-  return step.value;
-}
-
-async function driveAsync(
-  fn: () => unknown,
-  steps: Generator<void, Measurement, void>,
-  pending: PromiseLike<unknown> | null,
-): Promise<Measurement> {
-  for (;;) {
-    // wait for settling without ever taking the resolved value into this frame
-    const settled: Promise<unknown> = Promise.resolve(pending).then(
-      () => undefined,
-      (error: unknown) => {
-        steps.throw(error);
-        throw error;
-      },
-    );
-    pending = null;
-    await settled;
-    const step = steps.next();
-    if (step.done) return step.value;
-    pending = call(fn, steps);
-  }
 }
 
 /**

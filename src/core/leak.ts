@@ -1,0 +1,92 @@
+import { forceGc } from './force-gc';
+import { memoryInUse } from './allocation-counter';
+import { drive, type Procedure } from './drive';
+import { describe } from './units';
+
+export interface LeakOptions {
+  /** Rounds run before watching, so that caches and lazy initialisation settle. Default 3. */
+  warmup?: number;
+  /** Rounds watched. Default 6. */
+  rounds?: number;
+  /** Calls per round. Default 10. */
+  iterations?: number;
+  /** Smallest average growth per call, in bytes, that counts as a leak. Default 16. */
+  threshold?: number;
+}
+
+export interface LeakReport {
+  /**
+   * Memory grew in all watched rounds but at most one (V8's own JIT work can free or add a little
+   * in any round), and the median round grew by at least `threshold` bytes per call.
+   */
+  leaking: boolean;
+  /** Heap + external growth of each watched round, after a full GC. */
+  growths: number[];
+  /** Average growth per call over the watched rounds. */
+  perCall: number;
+  rounds: number;
+  iterations: number;
+  warmup: number;
+  threshold: number;
+}
+
+function checkCount(name: string, value: unknown, min: number): number {
+  if (!Number.isInteger(value) || (value as number) < min) {
+    throw new RangeError(`${name} must be an integer of ${min} or more, got ${describe(value)}`);
+  }
+  return value as number;
+}
+
+export function readLeakOptions(options: LeakOptions | undefined): Required<LeakOptions> {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!['warmup', 'rounds', 'iterations', 'threshold'].includes(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; known options are warmup, rounds, iterations, threshold`);
+    }
+  }
+  const threshold = options.threshold ?? 16;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0) {
+    throw new RangeError(`threshold must be a number of bytes of 0 or more, got ${describe(threshold)}`);
+  }
+  return {
+    warmup: checkCount('warmup', options.warmup ?? 3, 0),
+    rounds: checkCount('rounds', options.rounds ?? 6, 3),
+    iterations: checkCount('iterations', options.iterations ?? 10, 1),
+    threshold,
+  };
+}
+
+function inUse(): number {
+  forceGc();
+  const { heap, external } = memoryInUse();
+  return heap + external;
+}
+
+function* watch(plan: Required<LeakOptions>): Procedure<LeakReport> {
+  for (let i = 0; i < plan.warmup * plan.iterations; i++) yield;
+  const growths: number[] = [];
+  let before = inUse();
+  for (let round = 0; round < plan.rounds; round++) {
+    for (let i = 0; i < plan.iterations; i++) yield;
+    const after = inUse();
+    growths.push(after - before);
+    before = after;
+  }
+  const perCall = growths.reduce((sum, g) => sum + g, 0) / (plan.rounds * plan.iterations);
+  const sorted = [...growths].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] as number;
+  const grew = growths.filter((g) => g > 0).length;
+  return { leaking: grew >= plan.rounds - 1 && median / plan.iterations >= plan.threshold, growths, perCall, ...plan };
+}
+
+/**
+ * Whether memory keeps growing across repeated calls of `fn`, as `leakage` and pytest-memray's
+ * limit_leaks reason: after warm-up rounds (caches, lazy initialisation, JIT), every watched round
+ * of calls (all but one) must leave more reachable memory behind than the one before. A one-off
+ * cache grows once and is not a leak; a list that gains an entry on every call is.
+ */
+export function detectLeak<R>(fn: () => R, options?: LeakOptions): R extends PromiseLike<unknown> ? Promise<LeakReport> : LeakReport {
+  if (typeof fn !== 'function') throw new TypeError(`detectLeak() expects a function, got ${describe(fn)}`);
+  return drive(fn, watch(readLeakOptions(options))) as R extends PromiseLike<unknown> ? Promise<LeakReport> : LeakReport;
+}
