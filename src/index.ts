@@ -23,6 +23,8 @@ export { Traceback } from './core/traceback';
 export { Frame } from './core/frame';
 export { tracerFilenamePattern } from './core/frames';
 export { measure } from './core/measure';
+export { detectLeak } from './core/leak';
+export type { LeakOptions, LeakReport } from './core/leak';
 export type { Measurement, MeasureOptions, MeasureResult, SitesOptions } from './core/measure';
 export { parseSize, formatSize } from './core/units';
 export type { Size } from './core/units';

@@ -5,6 +5,8 @@ let gc: (() => void) | undefined;
 
 /** A full, synchronous garbage collection, without `--expose-gc` on the command line. */
 export function forceGc(): void {
+  // Before the first forced GC: what it frees must be swept before anything is read.
+  makeExternalAccountingExact();
   if (!gc) {
     gc = (globalThis as { gc?: () => void }).gc;
     if (typeof gc !== 'function') {

@@ -1,0 +1,97 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { lineOf } from './helpers/lines';
+
+// Real Jest 30 with ts-jest in a subprocess, in a fixture project that installs the packed package.
+const root = resolve(__dirname, '..');
+const fixture = join(__dirname, 'fixtures', 'verdicts', 'verdicts.test.ts');
+let project: string;
+
+interface AssertionResult {
+  title: string;
+  status: string;
+  failureMessages: string[];
+}
+let results: Map<string, AssertionResult>;
+
+const strip = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'tracemalloc-verdicts-'));
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], { cwd: root, encoding: 'utf8' }).trim();
+  const versions = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
+  const dev = (name: string): string => `${name}@${versions[`node_modules/${name}`].version}`;
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'verdicts', private: true }));
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--silent', join(project, packed), dev('jest'), dev('ts-jest'), dev('typescript'), dev('@types/jest')],
+    { cwd: project, stdio: 'pipe' },
+  );
+  writeFileSync(
+    join(project, 'jest.config.js'),
+    `module.exports = { testEnvironment: 'node', setupFilesAfterEnv: ['jest-tracemalloc/matchers'], transform: { '^.+\\\\.ts$': ['ts-jest', { diagnostics: false }] } };\n`,
+  );
+  mkdirSync(join(project, 'src'));
+  copyFileSync(fixture, join(project, 'src', 'verdicts.test.ts'));
+  const run = spawnSync(process.execPath, [join(project, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', '--outputFile=results.json', '--ci'], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+  const report = JSON.parse(readFileSync(join(project, 'results.json'), 'utf8')) as { testResults: { assertionResults: AssertionResult[] }[] };
+  results = new Map(report.testResults.flatMap((file) => file.assertionResults).map((r) => [r.title, r]));
+  if (results.size === 0) throw new Error(`Jest ran no test:\n${run.stderr}`);
+}, 300000);
+
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+const verdict = (title: string): AssertionResult => {
+  const result = results.get(title);
+  if (!result) throw new Error(`no test named ${title}`);
+  return result;
+};
+const message = (title: string): string => strip(verdict(title).failureMessages.join('\n'));
+
+test.each([
+  ['2 MiB typed array fails a 1 MiB budget', 'failed'],
+  ['2 MiB typed array passes a 3 MiB budget', 'passed'],
+  ['50,000 small objects fail 256 KiB and name the function', 'failed'],
+  ['.not: 50,000 small objects do allocate at least 256 KiB', 'passed'],
+  ['a transient workload retains less than 100 KiB', 'passed'],
+  ['a growing listener list is a leak', 'passed'],
+  ['a pure function does not leak', 'passed'],
+  ['async work across setTimeout is measured', 'passed'],
+  ['bad input: not a function', 'failed'],
+  ['bad input: unknown unit', 'failed'],
+  ['bad input: negative limit', 'failed'],
+  ['bad input: NaN limit', 'failed'],
+  ['bad input: unknown option', 'failed'],
+])('%s: %s', (title, status) => {
+  expect({ title, status: verdict(title).status, message: message(title).slice(0, 400) }).toMatchObject({ title, status });
+});
+
+test('a failed budget says what was measured against the limit, in Jest style', () => {
+  const text = message('2 MiB typed array fails a 1 MiB budget');
+  expect(text).toContain('expect(fn).toAllocateLessThan(limit)');
+  expect(text).toMatch(/Expected: < "1 MiB" allocated\nReceived: {3}"2(\.\d+)? MiB \(heap [\d.]+ [KM]?i?B, external 2 MiB\)"/);
+  expect(text).toContain('per call, 1 run after 1 warm-up');
+});
+
+test('the failure names the allocating function at its TypeScript line, without Jest or tracer frames', () => {
+  const text = message('50,000 small objects fail 256 KiB and name the function');
+  const line = lineOf(fixture, 'function manySmallObjects(');
+  const sites = text.slice(text.indexOf('Top allocating functions'), text.indexOf('\n    at ')); // not the stack trace
+  expect(sites).toMatch(/^Top allocating functions \(V8 heap, one call\):\n/);
+  expect(sites).toMatch(new RegExp(`src/verdicts\\.test\\.ts:${line}: size=[\\d.]+ [KM]iB`));
+  expect(sites).not.toMatch(/node_modules[\\/](jest|@jest|expect|jest-tracemalloc)|node:/);
+});
+
+test('bad input gives a matcher error that quotes the input', () => {
+  expect(message('bad input: not a function')).toContain('received value must be a function');
+  expect(message('bad input: not a function')).toContain('Received has type:  string');
+  expect(message('bad input: unknown unit')).toContain('Unknown unit "parsec" in "1 parsec"');
+  expect(message('bad input: negative limit')).toContain('Expected a size of 0 bytes or more, got -1');
+  expect(message('bad input: NaN limit')).toContain('got NaN');
+  expect(message('bad input: unknown option')).toContain('unknown option "runz"');
+});

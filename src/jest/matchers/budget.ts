@@ -1,0 +1,46 @@
+import { formatSize } from '../../core/units';
+import type { Measurement } from '../../core/measure';
+import {
+  andThen,
+  checkFunction,
+  measured,
+  readLimit,
+  readOptions,
+  sizeWithParts,
+  topSites,
+  type ExpectationResult,
+  type MatcherContext,
+} from './shared';
+
+interface Budget {
+  name: string;
+  /** What is compared with the limit, and its parts. */
+  figure: (m: Measurement) => { total: number; heap: number; external: number };
+  what: string;
+}
+
+/** The shape shared by toAllocateLessThan and toRetainLessThan: one figure against one limit. */
+export function budgetMatcher(budget: Budget) {
+  return function (this: MatcherContext, received: unknown, limit: unknown, options?: unknown): ExpectationResult {
+    const { name } = budget;
+    checkFunction(this, name, received);
+    const bytes = readLimit(this, name, limit);
+    const measureOptions = readOptions(this, name, options);
+    const hint = this.utils.matcherHint(name, 'fn', 'limit', { isNot: this.isNot, promise: this.promise });
+    return andThen(measured(this, name, received, measureOptions), (m) => {
+      const { total, heap, external } = budget.figure(m);
+      const pass = total < bytes;
+      const report = (sites: string) => ({
+        pass,
+        message: () =>
+          `${hint}\n\n` +
+          `Expected: ${this.isNot ? '>=' : '<'} ${this.utils.printExpected(formatSize(bytes))} ${budget.what}\n` +
+          `Received:   ${this.utils.printReceived(sizeWithParts({ heap, external }, total))}` +
+          `\n           per call, ${m.runs} run${m.runs === 1 ? '' : 's'} after ${m.warmup} warm-up` +
+          sites,
+      });
+      // Sites cost a profiled call: only a failing assertion pays for them.
+      return pass === !this.isNot ? report('') : andThen(topSites(received), report);
+    });
+  };
+}

@@ -1,0 +1,8 @@
+import { budgetMatcher } from './budget';
+
+/** `expect(fn).toAllocateLessThan('1MiB', { warmup, runs })`: bytes allocated while fn runs, garbage included. */
+export const toAllocateLessThan = budgetMatcher({
+  name: 'toAllocateLessThan',
+  what: 'allocated',
+  figure: (m) => ({ total: m.allocated, heap: m.heap, external: m.external }),
+});
