@@ -8,7 +8,7 @@ export interface LeakOptions {
   warmup?: number;
   /** Rounds watched. Default 6. */
   rounds?: number;
-  /** Calls per round. Default 10. */
+  /** Calls per round. Default 50: enough growth per round to stand above V8's own noise. */
   iterations?: number;
   /** Smallest average growth per call, in bytes, that counts as a leak. Default 16. */
   threshold?: number;
@@ -52,7 +52,7 @@ export function readLeakOptions(options: LeakOptions | undefined): Required<Leak
   return {
     warmup: checkCount('warmup', options.warmup ?? 3, 0),
     rounds: checkCount('rounds', options.rounds ?? 6, 3),
-    iterations: checkCount('iterations', options.iterations ?? 10, 1),
+    iterations: checkCount('iterations', options.iterations ?? 50, 1),
     threshold,
   };
 }
