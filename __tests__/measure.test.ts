@@ -93,17 +93,18 @@ describe('measure() totals against ground truth', () => {
 
   test('a result the caller does not keep is not retained, whatever the warm-up', () => {
     const make = (): number[] => new Array(100000).fill(1.5);
-    // the array is 800 KB; a cold first call leaves some KB of V8's feedback and code behind.
+    // The array is 800 KB. A cold first call can leave up to ~200 KB of V8's own feedback and code
+    // behind (seen in CI), so the bound sits halfway: kept arrays are above it, dropped ones below.
     // (retained is the process's net growth: memory the runner frees meanwhile can make it negative)
     for (const warmup of [0, 1, 3]) {
-      expect(measure(make, { warmup }).retained).toBeLessThan(64 * 1024);
+      expect(measure(make, { warmup }).retained).toBeLessThan(400000);
     }
   });
 
   test('a result the caller does not keep is not retained (async)', async () => {
     for (const warmup of [0, 2]) {
       const m = await measure(async () => new Array(100000).fill(1.5), { warmup });
-      expect(m.retained).toBeLessThan(64 * 1024);
+      expect(m.retained).toBeLessThan(400000); // see above: the 800 KB array is not kept
       expect(m.allocated).toBeGreaterThan(800000);
     }
   });
