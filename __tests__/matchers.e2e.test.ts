@@ -76,7 +76,7 @@ test('a failed budget says what was measured against the limit, in Jest style', 
   const text = message('2 MiB typed array fails a 1 MiB budget');
   expect(text).toContain('expect(fn).toAllocateLessThan(limit)');
   expect(text).toMatch(/Expected: < "1 MiB" allocated\nReceived: {3}"2(\.\d+)? MiB \(heap [\d.]+ [KM]?i?B, external 2 MiB\)"/);
-  expect(text).toContain('per call, 1 run after 1 warm-up');
+  expect(text).toContain('one call after 1 warm-up');
 });
 
 test('the failure names the allocating function at its TypeScript line, without Jest or tracer frames', () => {

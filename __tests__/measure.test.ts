@@ -109,6 +109,15 @@ describe('measure() totals against ground truth', () => {
     }
   });
 
+  test('over several runs, retained is the smallest call: a one-off is not what the function keeps', () => {
+    const kept: unknown[] = [];
+    let calls = 0;
+    const onceOnly = () => (++calls === 3 ? kept.push(new Uint8Array(512 * 1024)) : 0);
+    expect(measure(onceOnly, { warmup: 1, runs: 3 }).retainedExternal).toBeLessThan(64 * 1024);
+    const everyCall = () => kept.push(new Uint8Array(512 * 1024));
+    expect(measure(everyCall, { warmup: 1, runs: 3 }).retainedExternal).toBeGreaterThan(400 * 1024);
+  });
+
   test('a result the caller keeps is retained', () => {
     const kept: number[][] = [];
     expect(measure(() => kept.push(new Array(100000).fill(1.5)), { warmup: 0 }).retained).toBeGreaterThan(400000);

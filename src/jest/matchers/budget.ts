@@ -10,13 +10,18 @@ import {
   topSites,
   type ExpectationResult,
   type MatcherContext,
+  type MemoryMatcherOptions,
 } from './shared';
 
 interface Budget {
   name: string;
+  /** How runs combine: 'average' or 'smallest'. */
+  over: string;
   /** What is compared with the limit, and its parts. */
   figure: (m: Measurement) => { total: number; heap: number; external: number };
   what: string;
+  /** Options used where the user gives none. */
+  defaults?: MemoryMatcherOptions;
 }
 
 /** The shape shared by toAllocateLessThan and toRetainLessThan: one figure against one limit. */
@@ -25,7 +30,7 @@ export function budgetMatcher(budget: Budget) {
     const { name } = budget;
     checkFunction(this, name, received);
     const bytes = readLimit(this, name, limit);
-    const measureOptions = readOptions(this, name, options);
+    const measureOptions = { ...budget.defaults, ...readOptions(this, name, options) };
     const hint = this.utils.matcherHint(name, 'fn', 'limit', { isNot: this.isNot, promise: this.promise });
     return andThen(measured(this, name, received, measureOptions), (m) => {
       const { total, heap, external } = budget.figure(m);
@@ -36,7 +41,7 @@ export function budgetMatcher(budget: Budget) {
           `${hint}\n\n` +
           `Expected: ${this.isNot ? '>=' : '<'} ${this.utils.printExpected(formatSize(bytes))} ${budget.what}\n` +
           `Received:   ${this.utils.printReceived(sizeWithParts({ heap, external }, total))}` +
-          `\n           per call, ${m.runs} run${m.runs === 1 ? '' : 's'} after ${m.warmup} warm-up` +
+          `\n           ${m.runs === 1 ? 'one call' : `per call (${budget.over} of ${m.runs} runs)`} after ${m.warmup} warm-up` +
           sites,
       });
       // Sites cost a profiled call: only a failing assertion pays for them.

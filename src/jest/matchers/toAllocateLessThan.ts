@@ -4,5 +4,6 @@ import { budgetMatcher } from './budget';
 export const toAllocateLessThan = budgetMatcher({
   name: 'toAllocateLessThan',
   what: 'allocated',
+  over: 'average',
   figure: (m) => ({ total: m.allocated, heap: m.heap, external: m.external }),
 });
