@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,12 @@ import { join, resolve } from 'node:path';
 const root = resolve(__dirname, '..');
 let project: string;
 let files: string[];
+
+/** Type-checks with the repo's TypeScript; the compiler's output is the failure message. */
+const typecheck = (tsconfig: string): { status: number | null; output: string } => {
+  const result = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig], { cwd: project, encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
+};
 
 const run = (command: string, args: string[], cwd = project): string =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
@@ -20,13 +26,18 @@ beforeAll(() => {
   }[];
   files = packed!.files.map((f) => f.path);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', join(project, packed!.filename)]);
+  // Jest's type packages at the versions this repo uses: for the matcher declarations.
+  const versions = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
+  const dev = (name: string): string => `${name}@${versions[`node_modules/${name}`].version}`;
+  run('npm', ['install', '--no-audit', '--no-fund', join(project, packed!.filename), dev('@jest/globals'), dev('@types/jest'), dev('@types/node')]);
 }, 180000);
 
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 test('the tarball holds the build, the bundled pretty-bytes and the preset, not the sources', () => {
-  expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md']));
+  expect(files).toEqual(
+    expect.arrayContaining(['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/matchers.js', 'dist/matchers.d.ts', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md', 'LICENSE']),
+  );
   expect(files.filter((f) => /^(src|__tests__|examples|bench)\//.test(f))).toEqual([]);
 });
 
@@ -69,6 +80,33 @@ test('require() and import share one copy of the classes; the preset resolves', 
   expect(preset).toBe(`${join(project, 'node_modules', 'jest-tracemalloc', 'jest-preset.js')} jest-tracemalloc`);
 });
 
+test('the matcher types check on the global expect and on @jest/globals', () => {
+  writeFileSync(
+    join(project, 'matchers.test.mts'),
+    [
+      "import { expect as jestExpect, test } from '@jest/globals';",
+      "import 'jest-tracemalloc/matchers';",
+      "test('budgets', async () => {",
+      "  jestExpect(() => 1).toAllocateLessThan('1MiB');",
+      "  jestExpect(() => 1).not.toRetainLessThan(1024, { runs: 3 });",
+      '  await jestExpect(async () => 1).toAllocateLessThan(512 * 1024, { warmup: 2 });',
+      '  jestExpect(() => 1).not.toLeak({ rounds: 4 });',
+      "  expect(() => 1).toAllocateLessThan('100kB');",
+      '  expect(() => 1).not.toLeak();',
+      '  // @ts-expect-error a limit is a number or a string',
+      '  jestExpect(() => 1).toAllocateLessThan({});',
+      '  // @ts-expect-error unknown option',
+      "  expect(() => 1).toRetainLessThan('1MiB', { sites: true });",
+      '});',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(project, 'tsconfig.matchers.json'),
+    JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, types: ['jest', 'node'], lib: ['ES2022'], target: 'ES2022' }, files: ['matchers.test.mts'] }),
+  );
+  expect(typecheck('tsconfig.matchers.json')).toEqual({ status: 0, output: '' });
+});
+
 test('the types check in a strict TypeScript ESM project', () => {
   writeFileSync(
     join(project, 'check.mts'),
@@ -87,5 +125,5 @@ test('the types check in a strict TypeScript ESM project', () => {
     join(project, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, types: [], lib: ['ES2022'], target: 'ES2022' }, files: ['check.mts'] }),
   );
-  expect(() => run('node', [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'])).not.toThrow();
+  expect(typecheck('tsconfig.json')).toEqual({ status: 0, output: '' });
 });
