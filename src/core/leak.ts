@@ -1,7 +1,7 @@
 import { forceGc } from './force-gc';
 import { memoryInUse } from './allocation-counter';
 import { drive, type Procedure } from './drive';
-import { describe } from './units';
+import { checkCount, describe } from './units';
 
 export interface LeakOptions {
   /** Rounds run before watching, so that caches and lazy initialisation settle. Default 3. */
@@ -28,13 +28,6 @@ export interface LeakReport {
   iterations: number;
   warmup: number;
   threshold: number;
-}
-
-function checkCount(name: string, value: unknown, min: number): number {
-  if (!Number.isInteger(value) || (value as number) < min) {
-    throw new RangeError(`${name} must be an integer of ${min} or more, got ${describe(value)}`);
-  }
-  return value as number;
 }
 
 export function readLeakOptions(options: LeakOptions | undefined): Required<LeakOptions> {

@@ -6,7 +6,7 @@ import { startSampling, stopSampling, tracesFromProfile } from './sampling-profi
 import { isSamplerBusy, setSamplerOwner } from './sampler-owner';
 import { Snapshot } from './snapshot';
 import { Statistic } from './statistic';
-import { describe } from './units';
+import { checkCount, describe } from './units';
 import { drive } from './drive';
 
 export interface SitesOptions {
@@ -51,13 +51,6 @@ export interface Measurement {
 
 /** Same as `Measurement`, or a promise of it when `fn` returns a promise. */
 export type MeasureResult<R> = R extends PromiseLike<unknown> ? Promise<Measurement> : Measurement;
-
-function checkCount(name: string, value: unknown, min: number): number {
-  if (!Number.isInteger(value) || (value as number) < min) {
-    throw new RangeError(`${name} must be an integer of ${min} or more, got ${describe(value)}`);
-  }
-  return value as number;
-}
 
 interface Plan {
   warmup: number;

@@ -70,3 +70,11 @@ export function describe(value: unknown): string {
   }
   return `${typeof value} ${String(value)}`;
 }
+
+/** An integer option of at least `min`, or a RangeError naming it and quoting the value. */
+export function checkCount(name: string, value: unknown, min: number): number {
+  if (!Number.isInteger(value) || (value as number) < min) {
+    throw new RangeError(`${name} must be an integer of ${min} or more, got ${describe(value)}`);
+  }
+  return value as number;
+}
