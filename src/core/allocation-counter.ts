@@ -106,6 +106,11 @@ export class AllocationCounter {
   /** Highest heap + external in use since `begin()` or `resetPeak()`, above the starting point. */
   peak(): number {
     this.allocated();
+    return this.peakSoFar();
+  }
+
+  /** The peak as of the last reading (`allocated()` has just read memory: no second reading). */
+  peakSoFar(): number {
     return Math.max(0, this.highest - this.start.heap - this.start.external);
   }
 

@@ -99,7 +99,7 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
       counter.begin();
       yield;
       const allocated = counter.allocated();
-      totals.peak = Math.max(totals.peak, counter.peak());
+      totals.peak = Math.max(totals.peak, counter.peakSoFar());
       forceGc();
       const retained = counter.growth();
       counter.end();

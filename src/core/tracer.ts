@@ -67,8 +67,11 @@ function readOptions(options: number | StartOptions | undefined): StartOptions &
   return { nframe: checkNframe(nframe), samplingInterval, trackObjects };
 }
 
-/** Starts the sampler, the object tracker and the counter, or leaves nothing running. */
-function beginTracing(samplingInterval: number, trackObjects: boolean, counter: AllocationCounter): void {
+/**
+ * Starts the sampler, the object tracker and the counter, or leaves nothing running. Returns the
+ * global-handle use to count the tracer's own memory from.
+ */
+function beginTracing(samplingInterval: number, trackObjects: boolean, counter: AllocationCounter): number {
   forceGc(); // a clean starting point: no garbage from before tracing in the figures
   startSampling({ samplingInterval, includeGarbage: false });
   try {
@@ -78,6 +81,7 @@ function beginTracing(samplingInterval: number, trackObjects: boolean, counter: 
     throw error;
   }
   counter.begin();
+  return getHeapStatistics().used_global_handles_size;
 }
 
 function endTracing(trackObjects: boolean, counter: AllocationCounter): void {
@@ -107,14 +111,14 @@ export function start(options?: number | StartOptions): void {
   if (isSamplerBusy()) throw new Error('cannot start tracing while measure() is recording allocation sites');
   const counter = new AllocationCounter();
   const fresh = { samplingInterval: samplingInterval ?? 1, trackObjects: trackObjects ?? false };
-  beginTracing(fresh.samplingInterval, fresh.trackObjects, counter);
+  const globalHandlesAtStart = beginTracing(fresh.samplingInterval, fresh.trackObjects, counter);
   setSamplerOwner('tracer');
   tracebackLimit = nframe;
   state = {
     nframe,
     ...fresh,
     counter,
-    globalHandlesAtStart: getHeapStatistics().used_global_handles_size,
+    globalHandlesAtStart,
     resolver: new FrameResolver(),
   };
 }
@@ -200,13 +204,12 @@ export function clearTraces(): void {
   const { samplingInterval, trackObjects, counter } = state;
   endTracing(trackObjects, counter);
   try {
-    beginTracing(samplingInterval, trackObjects, counter);
+    state.globalHandlesAtStart = beginTracing(samplingInterval, trackObjects, counter);
   } catch (error) {
     state = undefined; // nothing is running any more: say so rather than pretend
     setSamplerOwner(null);
     throw error;
   }
-  state.globalHandlesAtStart = getHeapStatistics().used_global_handles_size;
 }
 
 /**
