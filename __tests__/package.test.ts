@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 // The package as a user meets it: packed, installed into a fresh project, used from ESM, CommonJS
-// and TypeScript exactly as the README shows. `npm test` builds dist/ before this runs.
+// and TypeScript exactly as the README shows. `npm test` builds build/ before this runs.
 const root = resolve(__dirname, '..');
 let project: string;
 let files: string[];
@@ -36,7 +36,7 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 test('the tarball holds the build, the bundled pretty-bytes and the preset, not the sources', () => {
   expect(files).toEqual(
-    expect.arrayContaining(['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/matchers.js', 'dist/matchers.d.ts', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md', 'LICENSE']),
+    expect.arrayContaining(['build/index.js', 'build/index.mjs', 'build/index.d.ts', 'build/index.d.mts', 'build/matchers.js', 'build/matchers.d.ts', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md', 'LICENSE']),
   );
   expect(files.filter((f) => /^(src|__tests__|examples|bench)\//.test(f))).toEqual([]);
 });

@@ -227,7 +227,7 @@ describe('trackObjects: getObjectTraceback() and the external domain', () => {
 
   test('getObjectTraceback() is null for objects from before start(), primitives, and when not tracing (small process)', () => {
     const script = `
-      const tm = require(${JSON.stringify(require.resolve('../dist'))});
+      const tm = require(${JSON.stringify(require.resolve('../build'))});
       const before = { made: 'before' };
       const results = [tm.getObjectTraceback(before)];
       tm.start({ trackObjects: true });

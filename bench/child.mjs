@@ -6,7 +6,7 @@ import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
-const tm = require('../dist');
+const tm = require('../build');
 
 const [task, rawArgs = '{}'] = process.argv.slice(2);
 const args = JSON.parse(rawArgs);

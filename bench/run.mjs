@@ -3,7 +3,7 @@
 // shared and noisy: every figure is a median over repetitions, slowdowns are ratios of medians).
 //
 //   npm run bench              # build, then the full bench (about 2 minutes)
-//   node bench/run.mjs --quick # fewer repetitions, for smoke testing (needs a built dist/)
+//   node bench/run.mjs --quick # fewer repetitions, for smoke testing (needs a built build/)
 //
 // Every variant runs in a fresh child process (bench/child.mjs, bench/python_tracemalloc.py) so
 // that JIT and heap state never leak from one variant into another.
@@ -17,8 +17,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const began = Date.now();
 
-if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
-  console.error('dist/ is missing: run `npm run build` first (or `npm run bench`)');
+if (!existsSync(join(here, '..', 'build', 'index.js'))) {
+  console.error('build/ is missing: run `npm run build` first (or `npm run bench`)');
   process.exit(1);
 }
 

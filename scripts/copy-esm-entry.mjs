@@ -5,10 +5,10 @@ import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
-const names = Object.keys(require('../dist/index.js')).filter((name) => name !== '__esModule' && name !== 'default');
+const names = Object.keys(require('../build/index.js')).filter((name) => name !== '__esModule' && name !== 'default');
 
 writeFileSync(
-  new URL('../dist/index.mjs', import.meta.url),
+  new URL('../build/index.mjs', import.meta.url),
   `import cjs from './index.js';\n\nexport const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = cjs;\nexport default cjs;\n`,
 );
-writeFileSync(new URL('../dist/index.d.mts', import.meta.url), `export * from './index.js';\nimport * as tracemalloc from './index.js';\nexport default tracemalloc;\n`);
+writeFileSync(new URL('../build/index.d.mts', import.meta.url), `export * from './index.js';\nimport * as tracemalloc from './index.js';\nexport default tracemalloc;\n`);

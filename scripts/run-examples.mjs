@@ -1,7 +1,7 @@
 // Compiles examples/*.ts with the repo's TypeScript (examples/tsconfig.json, output in
 // .tmp/examples) and runs each compiled example in order with node. Exits non-zero if the
-// compilation or any example fails. `npm run examples` builds dist/ first: the examples import
-// 'jest-tracemalloc', which resolves to dist/ through package.json "exports".
+// compilation or any example fails. `npm run examples` builds build/ first: the examples import
+// 'jest-tracemalloc', which resolves to build/ through package.json "exports".
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

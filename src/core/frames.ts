@@ -2,7 +2,7 @@ import { resolve, sep } from 'node:path';
 import { Frame } from './frame';
 import { SourceMapper, type ScriptPosition } from './source-maps';
 
-/** The folder holding the tracer's own code (`dist/` when installed). */
+/** The folder holding the tracer's own code (`build/` when installed: Jest hides frames under a jest-named package's build folder from stack traces, as its own). */
 export const TRACER_DIR = resolve(__dirname, '..');
 
 /** A glob matching the tracer's own files, for `new Filter(false, tracerFilenamePattern)`. */

@@ -21,13 +21,30 @@ export interface SamplingOptions {
   includeGarbage: boolean;
 }
 
+/**
+ * V8 has one sampling heap profiler per isolate. Jest's environment keeps it for per-test sites and
+ * lends it to code in the test's realm (the tracer, the matchers) through this global symbol.
+ */
+export const SAMPLER_LENDER = Symbol.for('jest-tracemalloc.samplerLender');
+export interface SamplerLender {
+  lend(): void;
+  takeBack(): void;
+}
+const lender = (): SamplerLender | undefined => (globalThis as { [SAMPLER_LENDER]?: SamplerLender })[SAMPLER_LENDER];
+
 export function startSampling({ samplingInterval, includeGarbage }: SamplingOptions): void {
-  post('HeapProfiler.enable');
-  post('HeapProfiler.startSampling', {
-    samplingInterval,
-    includeObjectsCollectedByMajorGC: includeGarbage,
-    includeObjectsCollectedByMinorGC: includeGarbage,
-  });
+  lender()?.lend();
+  try {
+    post('HeapProfiler.enable');
+    post('HeapProfiler.startSampling', {
+      samplingInterval,
+      includeObjectsCollectedByMajorGC: includeGarbage,
+      includeObjectsCollectedByMinorGC: includeGarbage,
+    });
+  } catch (error) {
+    lender()?.takeBack();
+    throw error;
+  }
 }
 
 export function readSamplingProfile(): SamplingProfile {
@@ -35,7 +52,11 @@ export function readSamplingProfile(): SamplingProfile {
 }
 
 export function stopSampling(): SamplingProfile {
-  return post<{ profile: SamplingProfile }>('HeapProfiler.stopSampling').profile;
+  try {
+    return post<{ profile: SamplingProfile }>('HeapProfiler.stopSampling').profile;
+  } finally {
+    lender()?.takeBack();
+  }
 }
 
 export interface BuildOptions {

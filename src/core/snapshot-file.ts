@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { DOMAINS, Trace, type Domain } from './trace';
 import { Frame } from './frame';
 import { Traceback } from './traceback';
@@ -63,22 +63,6 @@ export function serializeSnapshot(data: SnapshotData): string {
     `"frames":[\n${frames.map((f) => JSON.stringify(f)).join(',\n')}\n],\n` +
     `"traces":[\n${traces.map((t) => JSON.stringify(t)).join(',\n')}\n]}\n`
   );
-}
-
-/** Writes through a temporary file and a rename, so a crash never leaves half a file behind. */
-export function writeFileAtomic(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, file);
-  } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // nothing was written
-    }
-    throw error;
-  }
 }
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;

@@ -3,7 +3,8 @@ import { Statistic, StatisticDiff } from './statistic';
 import { Traceback } from './traceback';
 import { applyFilters, type AnyFilter } from './filter';
 import type { Trace } from './trace';
-import { readSnapshotFile, serializeSnapshot, writeFileAtomic } from './snapshot-file';
+import { readSnapshotFile, serializeSnapshot } from './snapshot-file';
+import { writeFileAtomic } from './write-file-atomic';
 import { describe } from './units';
 
 /** How `statistics()` and `compareTo()` group traces. */

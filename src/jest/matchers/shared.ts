@@ -1,15 +1,13 @@
 import type { MatcherContext, ExpectationResult } from 'expect';
 import { isThenable } from '../../core/drive';
 import { measure, type Measurement, type MeasureOptions } from '../../core/measure';
-import type { Frame } from '../../core/frame';
+import { isJestFrame } from '../jest-frames';
+import { outsideTestFigures } from '../bridge';
 import { formatSize, parseSize, describe as describeValue, type Size } from '../../core/units';
 
 /** Options the memory matchers take: measure()'s, without sites (the matchers add them on failure). */
 export type MemoryMatcherOptions = Pick<MeasureOptions, 'warmup' | 'runs'>;
 
-// Jest's own code, under the allocating user function when a matcher runs it.
-const JEST_FRAME = /[\\/]node_modules[\\/](?:jest-[^\\/]+|@jest[\\/][^\\/]+|expect|expect-utils|@jest|jest)[\\/]/;
-export const isJestFrame = (frame: Frame): boolean => JEST_FRAME.test(frame.filename);
 
 /** A matcher error: Jest prints it as "Matcher error" and fails the test, not the file. */
 export function matcherError(context: MatcherContext, name: string, generic: string, specific: string): Error {
@@ -59,7 +57,7 @@ export function andThen<T, U>(value: T | Promise<T>, then: (value: T) => U | Pro
 /** Measures, turning bad options into a matcher error. */
 export function measured(context: MatcherContext, name: string, fn: () => unknown, options: MemoryMatcherOptions): Measurement | Promise<Measurement> {
   try {
-    return measure(fn, options);
+    return outsideTestFigures(() => measure(fn, options));
   } catch (error) {
     if (error instanceof RangeError || error instanceof TypeError) {
       throw matcherError(context, name, 'bad options', (error as Error).message);
@@ -77,7 +75,7 @@ const TOP_SITES = 5;
 export function topSites(fn: () => unknown): string | Promise<string> {
   let result: Measurement | Promise<Measurement>;
   try {
-    result = measure(fn, { warmup: 0, sites: { hideFrame: isJestFrame } });
+    result = outsideTestFigures(() => measure(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }));
   } catch {
     return ''; // the profiler is taken (the tracer runs): no sites, the verdict stands
   }

@@ -1,5 +1,6 @@
 import { detectLeak, readLeakOptions, type LeakOptions } from '../../core/leak';
 import { formatSize } from '../../core/units';
+import { outsideTestFigures } from '../bridge';
 import { andThen, checkFunction, matcherError, type ExpectationResult, type MatcherContext } from './shared';
 
 const name = 'toLeak';
@@ -14,7 +15,7 @@ export function toLeak(this: MatcherContext, received: unknown, options?: unknow
     throw matcherError(this, name, 'options must be { warmup?, rounds?, iterations?, threshold? }', (error as Error).message);
   }
   const hint = this.utils.matcherHint(name, 'fn', '', { isNot: this.isNot, promise: this.promise });
-  return andThen(detectLeak(received, plan), (report) => ({
+  return andThen(outsideTestFigures(() => detectLeak(received, plan)), (report) => ({
     pass: report.leaking,
     message: () =>
       `${hint}\n\n` +

@@ -1,0 +1,155 @@
+import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
+import type { Circus } from '@jest/types';
+import type NodeEnvironmentClass from 'jest-environment-node';
+import { SAMPLER_LENDER, type SamplerLender } from '../../core/sampling-profile';
+import { TEST_METER, type TestMeter } from '../bridge';
+import { requireFromJest } from '../jest-modules';
+import { OPTIONS_KEY, readEnvironmentOptions, type EnvironmentSettings } from './options';
+import { SiteSampler } from './site-sampler';
+import type { FileMemory, TestMemory } from './test-memory';
+import { TestWindow } from './test-window';
+
+const NodeEnvironment = requireFromJest<{ TestEnvironment: typeof NodeEnvironmentClass }>('jest-environment-node').TestEnvironment;
+
+interface OpenTest {
+  key: number;
+  window: TestWindow;
+}
+
+/** Describe titles and the test title joined with spaces: Jest's `fullName`. */
+export function fullTestName(test: Circus.TestEntry): string {
+  const titles: string[] = [];
+  for (let block: Circus.TestEntry | Circus.DescribeBlock | undefined = test; block?.parent; block = block.parent) titles.unshift(block.name);
+  return titles.join(' ');
+}
+
+/**
+ * `testEnvironment: 'jest-tracemalloc/environment'`: Jest's node environment, measuring what each
+ * test body allocates (from `test_fn_start` to its end, hooks excluded).
+ */
+export default class TracemallocEnvironment extends NodeEnvironment {
+  private readonly settings: EnvironmentSettings;
+  private readonly open = new Map<Circus.TestEntry, OpenTest>();
+  private readonly records = new Map<Circus.TestEntry, TestMemory & { key: number }>();
+  private readonly warnings: string[] = [];
+  private sampler: SiteSampler | null = null;
+  private pauses = 0;
+  private nextKey = 0;
+  private stopped = false;
+
+  constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+    const { [OPTIONS_KEY]: raw, ...others } = config.projectConfig.testEnvironmentOptions ?? {};
+    const settings = readEnvironmentOptions(raw); // a bad option fails this file, with the option named
+    // jest-environment-node copies every option onto the test's global: ours stay off it.
+    super({ ...config, projectConfig: { ...config.projectConfig, testEnvironmentOptions: others } }, context);
+    this.settings = settings;
+    if (settings.sites) {
+      const patterns = settings.hideFrames;
+      this.sampler = new SiteSampler(settings.sites.samplingInterval, (frame) => patterns.some((p) => p.test(frame.filename)));
+    }
+    const meter: TestMeter = { pause: () => this.pause(), resume: () => this.resume() };
+    const lender: SamplerLender = { lend: () => this.sampler?.lend(), takeBack: () => this.sampler?.takeBack() };
+    Object.defineProperty(this.global, TEST_METER, { value: meter, configurable: true });
+    Object.defineProperty(this.global, SAMPLER_LENDER, { value: lender, configurable: true });
+  }
+
+  handleTestEvent(event: Circus.Event): void {
+    if (this.stopped) return;
+    try {
+      this.follow(event);
+    } catch (error) {
+      // The figures are lost, the tests are not: stop measuring this file and say why.
+      this.stopped = true;
+      this.warnings.push(`stopped measuring after an internal error at ${event.name}: ${(error as Error).stack ?? String(error)}`);
+      for (const { window } of this.open.values()) window.pause();
+      this.open.clear();
+    }
+  }
+
+  private follow(event: Circus.Event): void {
+    switch (event.name) {
+      case 'run_start':
+        this.startSampler();
+        break;
+      case 'test_fn_start': {
+        const key = this.nextKey++;
+        const window = new TestWindow(this.settings.retained);
+        this.open.set(event.test, { key, window });
+        this.sampler?.mark(key, true);
+        if (this.pauses === 0) window.resume();
+        break;
+      }
+      case 'test_fn_success':
+      case 'test_fn_failure': {
+        const open = this.open.get(event.test);
+        if (!open) break;
+        this.open.delete(event.test);
+        const figures = open.window.finish();
+        this.sampler?.mark(open.key, false);
+        const record: TestMemory & { key: number } = {
+          key: open.key,
+          name: fullTestName(event.test),
+          allocated: figures.allocated.heap + figures.allocated.external,
+          heap: figures.allocated.heap,
+          external: figures.allocated.external,
+          peak: figures.peak,
+          attempts: (this.records.get(event.test)?.attempts ?? 0) + 1,
+        };
+        if (figures.retained) {
+          record.retained = figures.retained.heap + figures.retained.external;
+          record.retainedHeap = figures.retained.heap;
+          record.retainedExternal = figures.retained.external;
+        }
+        if (event.test.concurrent) record.concurrent = true;
+        this.records.set(event.test, record);
+        break;
+      }
+      case 'run_finish':
+        this.finishSites();
+        break;
+      default:
+    }
+  }
+
+  private startSampler(): void {
+    try {
+      this.sampler?.start();
+    } catch (error) {
+      this.sampler = null;
+      this.warnings.push(`no allocation sites for this file: the sampling heap profiler could not start (${(error as Error).message})`);
+    }
+  }
+
+  private finishSites(): void {
+    if (!this.sampler || !this.settings.sites) return;
+    const sites = this.sampler.finish(this.settings.sites.top);
+    this.sampler = null;
+    for (const record of this.records.values()) record.sites = sites.get(record.key) ?? [];
+  }
+
+  /** A matcher measures: what it runs is not the test's. */
+  private pause(): void {
+    if (this.pauses++ > 0) return;
+    for (const { key, window } of this.open.values()) {
+      window.pause();
+      this.sampler?.mark(key, false);
+    }
+  }
+
+  private resume(): void {
+    if (this.pauses === 0 || --this.pauses > 0) return;
+    for (const { key, window } of this.open.values()) {
+      this.sampler?.mark(key, true);
+      window.resume();
+    }
+  }
+
+  /** This file's figures (read by jest-tracemalloc/runner once the tests have run). */
+  tracemallocResults(): FileMemory {
+    if (this.sampler) this.finishSites(); // run_finish did not come (the run was interrupted)
+    const tests = [...this.records.values()].map(({ key: _key, ...record }) => record);
+    const memory: FileMemory = { version: 1, tests, warnings: [...this.warnings] };
+    if (this.settings.sites) memory.samplingInterval = this.settings.sites.samplingInterval;
+    return memory;
+  }
+}

@@ -1,0 +1,82 @@
+import { fnmatchToRegExp } from '../../core/fnmatch';
+import { checkCount, describe } from '../../core/units';
+
+/** `testEnvironmentOptions.tracemalloc`, as users write it. */
+export interface TracemallocEnvironmentOptions {
+  /**
+   * Record each test's top allocating functions. Uses V8's sampling heap profiler, one session per
+   * test file. `true` means `{ samplingInterval: 32768, top: 5 }`. Default false.
+   */
+  sites?: boolean | { samplingInterval?: number; top?: number };
+  /** Also measure what each test leaves reachable (a full GC before and after each test). Default false. */
+  retained?: boolean;
+  /**
+   * Files whose frames are skipped when naming allocating functions (fnmatch patterns, `*` crosses
+   * `/`), e.g. `'*\/node_modules/lodash/*'`: their allocations go to the calling function. Node's,
+   * Jest's and the tracer's own frames are always skipped.
+   */
+  hideFrames?: string[];
+}
+
+export interface EnvironmentSettings {
+  sites: { samplingInterval: number; top: number } | null;
+  retained: boolean;
+  hideFrames: RegExp[];
+}
+
+export const DEFAULT_SITES = { samplingInterval: 32768, top: 5 };
+
+/** The key under `testEnvironmentOptions` (jest-environment-node copies each key onto the global). */
+export const OPTIONS_KEY = 'tracemalloc';
+
+export class EnvironmentOptionsError extends Error {
+  constructor(why: string) {
+    super(`jest-tracemalloc: testEnvironmentOptions.${OPTIONS_KEY}: ${why}`);
+    this.name = 'EnvironmentOptionsError';
+  }
+}
+
+export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
+  const settings: EnvironmentSettings = { sites: null, retained: false, hideFrames: [] };
+  if (raw === undefined) return settings;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EnvironmentOptionsError(`expected an object, got ${describe(raw)}`);
+  const options = raw as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!['sites', 'retained', 'hideFrames'].includes(key)) {
+      throw new EnvironmentOptionsError(`unknown option ${JSON.stringify(key)}; known options are sites, retained, hideFrames`);
+    }
+  }
+  const check = <T>(work: () => T): T => {
+    try {
+      return work();
+    } catch (error) {
+      throw new EnvironmentOptionsError((error as Error).message);
+    }
+  };
+
+  const { sites, retained, hideFrames } = options;
+  if (sites === true) settings.sites = { ...DEFAULT_SITES };
+  else if (typeof sites === 'object' && sites !== null && !Array.isArray(sites)) {
+    const given = sites as Record<string, unknown>;
+    for (const key of Object.keys(given)) {
+      if (key !== 'samplingInterval' && key !== 'top') throw new EnvironmentOptionsError(`unknown option sites.${key}; known are samplingInterval, top`);
+    }
+    settings.sites = {
+      samplingInterval: check(() => checkCount('sites.samplingInterval', given.samplingInterval ?? DEFAULT_SITES.samplingInterval, 1)),
+      top: check(() => checkCount('sites.top', given.top ?? DEFAULT_SITES.top, 1)),
+    };
+  } else if (sites !== undefined && sites !== false) {
+    throw new EnvironmentOptionsError(`sites must be a boolean or { samplingInterval?, top? }, got ${describe(sites)}`);
+  }
+
+  if (retained !== undefined && typeof retained !== 'boolean') throw new EnvironmentOptionsError(`retained must be a boolean, got ${describe(retained)}`);
+  settings.retained = retained === true;
+
+  if (hideFrames !== undefined) {
+    if (!Array.isArray(hideFrames) || hideFrames.some((p) => typeof p !== 'string' || p === '')) {
+      throw new EnvironmentOptionsError(`hideFrames must be an array of file name patterns, got ${JSON.stringify(hideFrames)}`);
+    }
+    settings.hideFrames = (hideFrames as string[]).map(fnmatchToRegExp);
+  }
+  return settings;
+}

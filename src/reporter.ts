@@ -1,0 +1,119 @@
+// `reporters: ['default', 'jest-tracemalloc/reporter']`: the tests that allocate most, and
+// memory-report.json with every test's figures.
+import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { checkCount, describe } from './core/units';
+import { writeFileAtomic } from './core/write-file-atomic';
+import { entriesOf, REPORT_VERSION, serializeReport, type MemoryReport, type ReportedTest } from './jest/reporter/memory-report';
+import { topTestsTable } from './jest/reporter/top-tests';
+import { requireFromJest } from './jest/jest-modules';
+
+export interface ReporterOptions {
+  /** Where to write the JSON report, relative to rootDir. Default `memory-report.json`; `false` writes none. */
+  outputFile?: string | false;
+  /** Tests listed in the terminal table. Default 10; 0 prints none. */
+  top?: number;
+}
+
+interface Settings {
+  outputFile: string | null;
+  top: number;
+}
+
+function readReporterOptions(options: unknown, rootDir: string): Settings {
+  const given = (options ?? {}) as Record<string, unknown>;
+  const fail = (why: string): never => {
+    throw new Error(`jest-tracemalloc/reporter: ${why}`);
+  };
+  if (typeof given !== 'object' || Array.isArray(given)) fail(`options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(given)) if (key !== 'outputFile' && key !== 'top') fail(`unknown option ${JSON.stringify(key)}; known options are outputFile, top`);
+  const { outputFile = 'memory-report.json', top = 10 } = given;
+  if (outputFile !== false && (typeof outputFile !== 'string' || outputFile === '')) fail(`outputFile must be a file path or false, got ${describe(outputFile)}`);
+  let count = 10;
+  try {
+    count = checkCount('top', top, 0);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  return { outputFile: outputFile === false ? null : resolve(rootDir, outputFile as string), top: count };
+}
+
+function jestVersion(): string {
+  try {
+    return requireFromJest<{ getVersion(): string }>('@jest/core').getVersion();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export default class TracemallocReporter {
+  private readonly settings: Settings;
+  private readonly rootDir: string;
+  private tests: ReportedTest[] = [];
+  private warnings: string[] = [];
+  private samplingInterval: number | undefined;
+  private filesWithout = 0;
+  private error: Error | undefined;
+
+  constructor(globalConfig: { rootDir: string }, options?: unknown) {
+    this.rootDir = globalConfig.rootDir;
+    this.settings = readReporterOptions(options, this.rootDir);
+  }
+
+  onRunStart(): void {
+    // --watch runs again in the same reporter: one report per run
+    this.tests = [];
+    this.warnings = [];
+    this.filesWithout = 0;
+    this.error = undefined;
+  }
+
+  onTestFileResult(_test: unknown, result: Parameters<typeof entriesOf>[0]): void {
+    const entries = entriesOf(result, this.rootDir);
+    if (!entries) {
+      this.filesWithout++;
+      return;
+    }
+    this.tests.push(...entries.tests);
+    this.warnings.push(...entries.warnings);
+    if (entries.samplingInterval) this.samplingInterval = entries.samplingInterval;
+  }
+
+  onRunComplete(): void {
+    const out: string[] = [];
+    if (this.filesWithout > 0 && this.tests.length === 0) {
+      out.push(
+        'jest-tracemalloc: no per-test figures. Use `preset: \'jest-tracemalloc\'`, or both `testEnvironment: \'jest-tracemalloc/environment\'` and `testRunner: \'jest-tracemalloc/runner\'`.',
+      );
+    }
+    const table = topTestsTable(this.tests, this.settings.top);
+    if (this.settings.top > 0 && table) out.push(table);
+    for (const warning of this.warnings) out.push(`jest-tracemalloc warning: ${warning}`);
+    if (this.settings.outputFile && this.tests.length > 0) {
+      const tests = [...this.tests].sort((a, b) => (a.file === b.file ? 0 : a.file < b.file ? -1 : 1));
+      const report: MemoryReport = {
+        format: 'jest-tracemalloc-report',
+        version: REPORT_VERSION,
+        node: process.versions.node,
+        jest: jestVersion(),
+        ...(this.samplingInterval ? { samplingInterval: this.samplingInterval } : {}),
+        tests,
+        warnings: this.warnings,
+      };
+      try {
+        mkdirSync(dirname(this.settings.outputFile), { recursive: true });
+        writeFileAtomic(this.settings.outputFile, serializeReport(report));
+      } catch (error) {
+        this.error = new Error(`jest-tracemalloc/reporter: could not write ${this.settings.outputFile}: ${(error as Error).message}`);
+      }
+    }
+    if (out.length > 0) process.stderr.write(`\n${out.join('\n')}\n`);
+  }
+
+  getLastError(): Error | undefined {
+    return this.error;
+  }
+}
+
+export type { MemoryReport, ReportedTest };
