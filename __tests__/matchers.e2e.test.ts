@@ -1,47 +1,21 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createProject, pinned, runJest, stripColors as strip, type AssertionResult } from './helpers/fixture-project';
 import { lineOf } from './helpers/lines';
 
 // Real Jest 30 with ts-jest in a subprocess, in a fixture project that installs the packed package.
-const root = resolve(__dirname, '..');
 const fixture = join(__dirname, 'fixtures', 'verdicts', 'verdicts.test.ts');
 let project: string;
-
-interface AssertionResult {
-  title: string;
-  status: string;
-  failureMessages: string[];
-}
 let results: Map<string, AssertionResult>;
 
-const strip = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
-
 beforeAll(() => {
-  project = mkdtempSync(join(tmpdir(), 'tracemalloc-verdicts-'));
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], { cwd: root, encoding: 'utf8' }).trim();
-  const versions = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
-  const dev = (name: string): string => `${name}@${versions[`node_modules/${name}`].version}`;
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'verdicts', private: true }));
-  execFileSync(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--silent', join(project, packed), dev('jest'), dev('ts-jest'), dev('typescript'), dev('@types/jest')],
-    { cwd: project, stdio: 'pipe' },
-  );
-  writeFileSync(
-    join(project, 'jest.config.js'),
-    `module.exports = { testEnvironment: 'node', setupFilesAfterEnv: ['jest-tracemalloc/matchers'], transform: { '^.+\\\\.ts$': ['ts-jest', { diagnostics: false }] } };\n`,
-  );
-  mkdirSync(join(project, 'src'));
-  copyFileSync(fixture, join(project, 'src', 'verdicts.test.ts'));
-  const run = spawnSync(process.execPath, [join(project, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', '--outputFile=results.json', '--ci'], {
-    cwd: project,
-    encoding: 'utf8',
+  project = createProject('verdicts', [pinned('jest'), pinned('ts-jest'), pinned('typescript'), pinned('@types/jest')], {
+    'jest.config.js': `module.exports = { testEnvironment: 'node', setupFilesAfterEnv: ['jest-tracemalloc/matchers'], transform: { '^.+\\\\.ts$': ['ts-jest', { diagnostics: false }] } };\n`,
+    'src/verdicts.test.ts': readFileSync(fixture, 'utf8'),
   });
-  const report = JSON.parse(readFileSync(join(project, 'results.json'), 'utf8')) as { testResults: { assertionResults: AssertionResult[] }[] };
-  results = new Map(report.testResults.flatMap((file) => file.assertionResults).map((r) => [r.title, r]));
-  if (results.size === 0) throw new Error(`Jest ran no test:\n${run.stderr}`);
+  const run = runJest(project, ['--ci']);
+  results = new Map(run.files.flatMap((file) => file.assertionResults).map((r) => [r.title, r]));
+  if (results.size === 0) throw new Error(`Jest ran no test:\n${run.output}`);
 }, 300000);
 
 afterAll(() => rmSync(project, { recursive: true, force: true }));

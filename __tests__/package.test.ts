@@ -29,14 +29,14 @@ beforeAll(() => {
   // Jest's type packages at the versions this repo uses: for the matcher declarations.
   const versions = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
   const dev = (name: string): string => `${name}@${versions[`node_modules/${name}`].version}`;
-  run('npm', ['install', '--no-audit', '--no-fund', join(project, packed!.filename), dev('@jest/globals'), dev('@types/jest'), dev('@types/node')]);
+  run('npm', ['install', '--no-audit', '--no-fund', join(project, packed!.filename), dev('@jest/globals'), dev('@types/jest'), dev('@types/node'), dev('jest-environment-node')]);
 }, 180000);
 
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 test('the tarball holds the build, the bundled pretty-bytes and the preset, not the sources', () => {
   expect(files).toEqual(
-    expect.arrayContaining(['build/index.js', 'build/index.mjs', 'build/index.d.ts', 'build/index.d.mts', 'build/matchers.js', 'build/matchers.d.ts', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md', 'LICENSE']),
+    expect.arrayContaining(['build/index.js', 'build/index.mjs', 'build/index.d.ts', 'build/index.d.mts', 'build/matchers.js', 'build/matchers.d.ts', 'build/environment.js', 'build/environment.d.ts', 'build/runner.js', 'build/reporter.js', 'build/reporter.d.ts', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md', 'LICENSE']),
   );
   expect(files.filter((f) => /^(src|__tests__|examples|bench)\//.test(f))).toEqual([]);
 });
@@ -78,6 +78,39 @@ test('require() and import share one copy of the classes; the preset resolves', 
   const [identity, preset] = run('node', ['both.cjs']).trim().split('\n');
   expect(identity).toBe('true true function');
   expect(preset).toBe(`${join(project, 'node_modules', 'jest-tracemalloc', 'jest-preset.js')} jest-tracemalloc`);
+});
+
+test('the preset wires the environment, runner, matchers and reporter of the installed package', () => {
+  writeFileSync(join(project, 'preset.cjs'), "console.log(JSON.stringify(require('jest-tracemalloc/jest-preset')));");
+  const installed = join(project, 'node_modules', 'jest-tracemalloc', 'build');
+  expect(JSON.parse(run('node', ['preset.cjs']))).toEqual({
+    testEnvironment: join(installed, 'environment.js'),
+    testRunner: join(installed, 'runner.js'),
+    setupFilesAfterEnv: [join(installed, 'matchers.js')],
+    reporters: ['default', join(installed, 'reporter.js')],
+  });
+});
+
+test('the environment and reporter types check: options, per-test figures, the report', () => {
+  writeFileSync(
+    join(project, 'plugin-types.mts'),
+    [
+      "import type { TracemallocEnvironmentOptions, TestMemory } from 'jest-tracemalloc/environment';",
+      "import type { MemoryReport, ReporterOptions } from 'jest-tracemalloc/reporter';",
+      'const options: TracemallocEnvironmentOptions = { sites: { samplingInterval: 4096, top: 3 }, retained: true, hideFrames: ["*/vendor/*"] };',
+      "const reporter: ReporterOptions = { outputFile: 'reports/memory.json', top: 5 };",
+      'export const sizes = (report: MemoryReport): number[] => report.tests.map((t) => t.allocated + (t.retained ?? 0));',
+      'export const names = (tests: TestMemory[]): string[] => tests.map((t) => t.name);',
+      '// @ts-expect-error sites takes a boolean or an object',
+      "export const wrong: TracemallocEnvironmentOptions = { sites: 'yes' };",
+      'export { options, reporter };',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(project, 'tsconfig.plugin.json'),
+    JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, types: ['node'], lib: ['ES2022'], target: 'ES2022' }, files: ['plugin-types.mts'] }),
+  );
+  expect(typecheck('tsconfig.plugin.json')).toEqual({ status: 0, output: '' });
 });
 
 test('the matcher types check on the global expect and on @jest/globals', () => {
