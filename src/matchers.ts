@@ -1,12 +1,29 @@
 // Setup file: `setupFilesAfterEnv: ['jest-tracemalloc/matchers']` registers the memory matchers.
-import { toAllocateLessThan } from './jest/matchers/toAllocateLessThan';
-import { toRetainLessThan } from './jest/matchers/toRetainLessThan';
-import { toLeak } from './jest/matchers/toLeak';
+// Jest runs it for every test file, through its module registry: the matchers' code is loaded on
+// first use, so that files which never measure memory do not pay for it.
 import type { LeakOptions } from './core/leak';
-import type { MemoryMatcherOptions } from './jest/matchers/shared';
+import type { MemoryMatcherOptions, MatcherContext, ExpectationResult } from './jest/matchers/shared';
 import type { Size } from './core/units';
 
-export const matchers = { toAllocateLessThan, toRetainLessThan, toLeak };
+import { outsideTestFigures } from './jest/bridge';
+
+type Implementations = typeof import('./jest/matchers/index');
+let loaded: Implementations | undefined;
+// Loading (files read, modules compiled) is not the test's allocation either.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = (): Implementations => (loaded ??= outsideTestFigures(() => require('./jest/matchers/index') as Implementations));
+
+export const matchers = {
+  toAllocateLessThan(this: MatcherContext, received: unknown, limit: unknown, options?: unknown): ExpectationResult {
+    return load().toAllocateLessThan.call(this, received, limit, options);
+  },
+  toRetainLessThan(this: MatcherContext, received: unknown, limit: unknown, options?: unknown): ExpectationResult {
+    return load().toRetainLessThan.call(this, received, limit, options);
+  },
+  toLeak(this: MatcherContext, received: unknown, options?: unknown): ExpectationResult {
+    return load().toLeak.call(this, received, options);
+  },
+};
 
 const globalExpect = (globalThis as { expect?: { extend?: (m: object) => void } }).expect;
 if (typeof globalExpect?.extend !== 'function') {

@@ -9,9 +9,23 @@ type Runner = (globalConfig: unknown, config: unknown, environment: unknown, ...
 const circus = requireFromJest<Runner | { default: Runner }>('jest-circus/runner');
 const runCircus: Runner = typeof circus === 'function' ? circus : circus.default;
 
-export default async function tracemallocRunner(globalConfig: unknown, config: unknown, environment: unknown, ...rest: unknown[]): Promise<Record<string, unknown>> {
-  const result = await runCircus(globalConfig, config, environment, ...rest);
-  const measured = environment as { tracemallocResults?: () => FileMemory };
-  if (typeof measured.tracemallocResults === 'function') result[RESULT_FIELD] = measured.tracemallocResults();
+interface Measured {
+  tracemallocResults?: (context: { sourceMaps?: ReadonlyMap<string, string> }) => FileMemory;
+}
+
+export default async function tracemallocRunner(
+  globalConfig: unknown,
+  config: unknown,
+  environment: unknown,
+  runtime: unknown,
+  ...rest: unknown[]
+): Promise<Record<string, unknown>> {
+  const result = await runCircus(globalConfig, config, environment, runtime, ...rest);
+  const measured = environment as Measured;
+  if (typeof measured.tracemallocResults === 'function') {
+    // Jest's maps of the files it transformed: sites point at the original source lines
+    const sourceMaps = (runtime as { getSourceMaps?: () => ReadonlyMap<string, string> }).getSourceMaps?.();
+    result[RESULT_FIELD] = measured.tracemallocResults(sourceMaps ? { sourceMaps } : {});
+  }
   return result;
 }

@@ -1,6 +1,6 @@
 import { resolve, sep } from 'node:path';
 import { Frame } from './frame';
-import { SourceMapper, type ScriptPosition } from './source-maps';
+import { SourceMapper, type ScriptPosition, type SourceMapperOptions } from './source-maps';
 
 /** The folder holding the tracer's own code (`build/` when installed: Jest hides frames under a jest-named package's build folder from stack traces, as its own). */
 export const TRACER_DIR = resolve(__dirname, '..');
@@ -12,7 +12,7 @@ export interface CallFrame extends ScriptPosition {
   functionName: string;
 }
 
-export function isTracerFrame(frame: Frame): boolean {
+export function isTracerFrame(frame: Pick<Frame, 'filename'>): boolean {
   return frame.filename.startsWith(TRACER_DIR + sep);
 }
 
@@ -22,19 +22,23 @@ const HELPER_DIRS = [
   `${sep}node_modules${sep}@jridgewell${sep}`,
 ];
 
-function isHelperFrame(frame: Frame): boolean {
+export function isHelperFrame(frame: Pick<Frame, 'filename'>): boolean {
   return HELPER_DIRS.some((dir) => frame.filename.includes(dir));
 }
 
 /** Node's own code (`node:...`) and V8's pseudo-frames (`<V8 API>`). */
-export function isRuntimeFrame(frame: Frame): boolean {
+export function isRuntimeFrame(frame: Pick<Frame, 'filename'>): boolean {
   return frame.filename.startsWith('node:') || frame.filename.startsWith('<');
 }
 
 /** Turns V8 call frames into `Frame`s with original positions, once per distinct call frame. */
 export class FrameResolver {
   private readonly cache = new Map<string, Frame>();
-  readonly sourceMaps = new SourceMapper();
+  readonly sourceMaps: SourceMapper;
+
+  constructor(options?: SourceMapperOptions) {
+    this.sourceMaps = new SourceMapper(options);
+  }
 
   resolve(callFrame: CallFrame): Frame {
     const key = `${callFrame.scriptId}:${callFrame.url}:${callFrame.lineNumber}:${callFrame.columnNumber}:${callFrame.functionName}`;

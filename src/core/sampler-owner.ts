@@ -8,3 +8,16 @@ export function isSamplerBusy(): boolean {
 export function setSamplerOwner(next: 'tracer' | 'measure' | null): void {
   owner = next;
 }
+
+/**
+ * Across realms: Jest's environment keeps the profiler for per-test sites and lends it to code in
+ * the test's realm (the tracer, the matchers) through this global symbol.
+ */
+export const SAMPLER_LENDER = Symbol.for('jest-tracemalloc.samplerLender');
+
+export interface SamplerLender {
+  lend(): void;
+  takeBack(): void;
+}
+
+export const samplerLender = (): SamplerLender | undefined => (globalThis as { [SAMPLER_LENDER]?: SamplerLender })[SAMPLER_LENDER];

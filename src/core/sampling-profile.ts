@@ -3,6 +3,7 @@ import { Traceback } from './traceback';
 import { attributeTracerAllocations, isTracerFrame, type CallFrame, type FrameResolver } from './frames';
 import type { Frame } from './frame';
 import { post } from './inspector-session';
+import { samplerLender as lender } from './sampler-owner';
 
 // Shapes of the inspector's HeapProfiler.SamplingHeapProfile.
 interface ProfileNode {
@@ -21,19 +22,10 @@ export interface SamplingOptions {
   includeGarbage: boolean;
 }
 
-/**
- * V8 has one sampling heap profiler per isolate. Jest's environment keeps it for per-test sites and
- * lends it to code in the test's realm (the tracer, the matchers) through this global symbol.
- */
-export const SAMPLER_LENDER = Symbol.for('jest-tracemalloc.samplerLender');
-export interface SamplerLender {
-  lend(): void;
-  takeBack(): void;
-}
-const lender = (): SamplerLender | undefined => (globalThis as { [SAMPLER_LENDER]?: SamplerLender })[SAMPLER_LENDER];
 
-export function startSampling({ samplingInterval, includeGarbage }: SamplingOptions): void {
-  lender()?.lend();
+/** `borrow: false` is for the lender itself (the environment's own session). */
+export function startSampling({ samplingInterval, includeGarbage }: SamplingOptions, borrow = true): void {
+  if (borrow) lender()?.lend();
   try {
     post('HeapProfiler.enable');
     post('HeapProfiler.startSampling', {
@@ -42,7 +34,7 @@ export function startSampling({ samplingInterval, includeGarbage }: SamplingOpti
       includeObjectsCollectedByMinorGC: includeGarbage,
     });
   } catch (error) {
-    lender()?.takeBack();
+    if (borrow) lender()?.takeBack();
     throw error;
   }
 }
@@ -51,11 +43,11 @@ export function readSamplingProfile(): SamplingProfile {
   return post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile').profile;
 }
 
-export function stopSampling(): SamplingProfile {
+export function stopSampling(borrowed = true): SamplingProfile {
   try {
     return post<{ profile: SamplingProfile }>('HeapProfiler.stopSampling').profile;
   } finally {
-    lender()?.takeBack();
+    if (borrowed) lender()?.takeBack();
   }
 }
 

@@ -1,9 +1,14 @@
 // The project's one size parser and one size formatter.
 // Limits accept IEC units (KiB = 1024) and SI units (kB = 1000), as pretty-bytes prints them.
 
-// pretty-bytes is ESM-only; the build bundles it as CommonJS (scripts/bundle-vendor.mjs).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const prettyBytes: (n: number, o?: object) => string = require('../../vendor/pretty-bytes.cjs').default;
+// pretty-bytes is ESM-only; the build bundles it as CommonJS (scripts/bundle-vendor.mjs). Loaded
+// on first use: the matchers' setup file loads this module in every test file.
+let prettyBytesFn: ((n: number, o?: object) => string) | undefined;
+function prettyBytes(n: number, options: object): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  prettyBytesFn ??= require('../../vendor/pretty-bytes.cjs').default as (n: number, o?: object) => string;
+  return prettyBytesFn(n, options);
+}
 
 const UNIT_FACTORS: Readonly<Record<string, number>> = {
   b: 1,

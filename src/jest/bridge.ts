@@ -1,20 +1,35 @@
+import type { MatcherCore } from './matcher-core';
+
 // What the environment (Node's realm) shares with code in the test's realm (the matchers): an
 // object on the test's global under a registered symbol, which both realms see.
-export const TEST_METER = Symbol.for('jest-tracemalloc.testMeter');
+export const ENVIRONMENT_BRIDGE = Symbol.for('jest-tracemalloc.environment');
 
-/** Lets a matcher keep its own measuring out of the running tests' figures. */
-export interface TestMeter {
+export interface EnvironmentBridge {
+  /** Keeps a matcher's own measuring out of the running tests' figures. */
   pause(): void;
   resume(): void;
+  /** The measuring code, loaded once per worker. */
+  core: MatcherCore;
 }
 
-function meter(): TestMeter | undefined {
-  return (globalThis as { [TEST_METER]?: TestMeter })[TEST_METER];
+function bridge(): EnvironmentBridge | undefined {
+  return (globalThis as { [ENVIRONMENT_BRIDGE]?: EnvironmentBridge })[ENVIRONMENT_BRIDGE];
+}
+
+let ownCore: MatcherCore | undefined;
+
+/** The environment's measuring code, or (no environment) this realm's, loaded on first use. */
+export function matcherCore(): MatcherCore {
+  const shared = bridge()?.core;
+  if (shared) return shared;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ownCore ??= (require('./matcher-core') as typeof import('./matcher-core')).matcherCore;
+  return ownCore;
 }
 
 /** Runs `work` (sync, or until its promise settles) with the per-test figures paused. */
 export function outsideTestFigures<T>(work: () => T): T {
-  const current = meter();
+  const current = bridge();
   if (!current) return work();
   current.pause();
   let result: T;

@@ -1,11 +1,11 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import type NodeEnvironmentClass from 'jest-environment-node';
-import { SAMPLER_LENDER, type SamplerLender } from '../../core/sampling-profile';
-import { TEST_METER, type TestMeter } from '../bridge';
+import { SAMPLER_LENDER, type SamplerLender } from '../../core/sampler-owner';
+import { ENVIRONMENT_BRIDGE, type EnvironmentBridge } from '../bridge';
 import { requireFromJest } from '../jest-modules';
 import { OPTIONS_KEY, readEnvironmentOptions, type EnvironmentSettings } from './options';
-import { SiteSampler } from './site-sampler';
+import type { RawSite, SiteSampler } from './site-sampler';
 import type { FileMemory, TestMemory } from './test-memory';
 import { TestWindow } from './test-window';
 
@@ -33,9 +33,11 @@ export default class TracemallocEnvironment extends NodeEnvironment {
   private readonly records = new Map<Circus.TestEntry, TestMemory & { key: number }>();
   private readonly warnings: string[] = [];
   private sampler: SiteSampler | null = null;
+  private rawSites: Map<number, RawSite[]> | null = null;
   private pauses = 0;
   private nextKey = 0;
   private stopped = false;
+  private readonly lender: SamplerLender = { lend: () => this.sampler?.lend(), takeBack: () => this.sampler?.takeBack() };
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     const { [OPTIONS_KEY]: raw, ...others } = config.projectConfig.testEnvironmentOptions ?? {};
@@ -45,12 +47,29 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     this.settings = settings;
     if (settings.sites) {
       const patterns = settings.hideFrames;
-      this.sampler = new SiteSampler(settings.sites.samplingInterval, (frame) => patterns.some((p) => p.test(frame.filename)));
+      // loaded only when asked for, as the matchers' code: a worker that needs neither never pays for them
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { SiteSampler: Sampler } = require('./site-sampler') as typeof import('./site-sampler');
+      this.sampler = new Sampler(settings.sites.samplingInterval, (filename) => patterns.some((p) => p.test(filename)));
     }
-    const meter: TestMeter = { pause: () => this.pause(), resume: () => this.resume() };
-    const lender: SamplerLender = { lend: () => this.sampler?.lend(), takeBack: () => this.sampler?.takeBack() };
-    Object.defineProperty(this.global, TEST_METER, { value: meter, configurable: true });
-    Object.defineProperty(this.global, SAMPLER_LENDER, { value: lender, configurable: true });
+    const bridge: EnvironmentBridge = {
+      pause: () => this.pause(),
+      resume: () => this.resume(),
+      get core() {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return (require('../matcher-core') as typeof import('../matcher-core')).matcherCore;
+      },
+    };
+    Object.defineProperty(this.global, ENVIRONMENT_BRIDGE, { value: bridge, configurable: true });
+    // The profiler is lent to the test's realm (the user's tracer) and to this one (the matchers'
+    // measure(), shared through the bridge). One file runs at a time per worker.
+    for (const realm of [this.global, globalThis]) Object.defineProperty(realm, SAMPLER_LENDER, { value: this.lender, configurable: true });
+  }
+
+  override async teardown(): Promise<void> {
+    const globals = globalThis as { [SAMPLER_LENDER]?: SamplerLender };
+    if (globals[SAMPLER_LENDER] === this.lender) delete globals[SAMPLER_LENDER];
+    await super.teardown();
   }
 
   handleTestEvent(event: Circus.Event): void {
@@ -122,9 +141,8 @@ export default class TracemallocEnvironment extends NodeEnvironment {
 
   private finishSites(): void {
     if (!this.sampler || !this.settings.sites) return;
-    const sites = this.sampler.finish(this.settings.sites.top);
+    this.rawSites = this.sampler.finish(this.settings.sites.top);
     this.sampler = null;
-    for (const record of this.records.values()) record.sites = sites.get(record.key) ?? [];
   }
 
   /** A matcher measures: what it runs is not the test's. */
@@ -144,9 +162,23 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     }
   }
 
-  /** This file's figures (read by jest-tracemalloc/runner once the tests have run). */
-  tracemallocResults(): FileMemory {
+  /**
+   * This file's figures, read by jest-tracemalloc/runner once the tests have run, with Jest's
+   * source maps of the files it transformed.
+   */
+  tracemallocResults(context: { sourceMaps?: ReadonlyMap<string, string> } = {}): FileMemory {
     if (this.sampler) this.finishSites(); // run_finish did not come (the run was interrupted)
+    if (this.rawSites) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { resolveSites } = require('./site-sampler') as typeof import('./site-sampler');
+        const sites = resolveSites(this.rawSites, context.sourceMaps);
+        for (const record of this.records.values()) record.sites = sites.get(record.key) ?? [];
+      } catch (error) {
+        this.warnings.push(`no allocation sites for this file: ${(error as Error).message}`);
+      }
+      this.rawSites = null;
+    }
     const tests = [...this.records.values()].map(({ key: _key, ...record }) => record);
     const memory: FileMemory = { version: 1, tests, warnings: [...this.warnings] };
     if (this.settings.sites) memory.samplingInterval = this.settings.sites.samplingInterval;

@@ -1,9 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInThisContext } from 'node:vm';
-import { FrameResolver, isRuntimeFrame, isTracerFrame } from '../../core/frames';
-import type { Frame } from '../../core/frame';
-import { startSampling, stopSampling, tracesFromProfile, type SamplingProfile } from '../../core/sampling-profile';
-import { Snapshot } from '../../core/snapshot';
+import { FrameResolver, isHelperFrame, isRuntimeFrame, isTracerFrame, type CallFrame } from '../../core/frames';
+import { startSampling, stopSampling, type SamplingProfile } from '../../core/sampling-profile';
+import { urlToFilename } from '../../core/source-maps';
 import { isJestFrame } from '../jest-frames';
 import type { TestSite } from './test-memory';
 
@@ -21,17 +20,26 @@ const markers = runInThisContext(
 ) as ((length: number) => unknown[])[];
 let markSink: unknown = null; // keeps the mark's array from being optimized away
 
+type ProfileNode = SamplingProfile['head'];
+
 interface Boundary {
   index: number;
   key: number;
   opens: boolean;
 }
 
-/** One run of the profiler: it stops whenever code in the test lends the profiler. */
+/** One run of the profiler: it stops whenever code in the test borrows the profiler. */
 interface Segment {
   openAtStart: number[];
   boundaries: Boundary[];
   profile: SamplingProfile | null;
+}
+
+/** Bytes and samples of one function, before its position is mapped to the source. */
+export interface RawSite {
+  callFrame: CallFrame;
+  size: number;
+  count: number;
 }
 
 export class SiteSampler {
@@ -44,14 +52,15 @@ export class SiteSampler {
 
   constructor(
     private readonly interval: number,
-    private readonly hideFrame: (frame: Frame) => boolean,
+    /** Frames of these files are skipped: their allocations go to the caller. */
+    private readonly hideFile: (filename: string) => boolean,
   ) {}
 
   start(): void {
     if (this.current || this.finished || this.lent > 0) return;
     setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
     try {
-      startSampling({ samplingInterval: this.interval, includeGarbage: true });
+      startSampling({ samplingInterval: this.interval, includeGarbage: true }, false);
     } catch (error) {
       setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
       throw error;
@@ -63,7 +72,7 @@ export class SiteSampler {
   private stopSegment(): void {
     if (!this.current) return;
     try {
-      this.current.profile = stopSampling();
+      this.current.profile = stopSampling(false);
     } finally {
       setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
       this.current = null;
@@ -91,86 +100,100 @@ export class SiteSampler {
     if (this.lent === 0 && !this.finished && this.segments.length > 0) this.start();
   }
 
-  /** Ends the session and returns each test's top allocating functions. */
-  finish(top: number): Map<number, TestSite[]> {
+  /** Ends the session and returns each test's top allocating functions, not yet source-mapped. */
+  finish(top: number): Map<number, RawSite[]> {
     this.stopSegment();
     this.finished = true;
     markSink = null;
-    const resolver = new FrameResolver();
-    const sites = new Map<number, TestSite[]>();
-    const profiles: [SamplingProfile, Map<number, SamplingProfile['samples']>][] = [];
-    for (const segment of this.segments) {
-      if (segment.profile) profiles.push([segment.profile, attribute(segment, segment.profile)]);
-    }
-    const hide = (frame: Frame): boolean => isRuntimeFrame(frame) || isTracerFrame(frame) || isJestFrame(frame) || this.hideFrame(frame);
-    const traces = new Map<number, ReturnType<typeof tracesFromProfile>>();
-    for (const [profile, samples] of profiles) {
-      for (const [key, own] of samples) {
-        const found = tracesFromProfile({ head: profile.head, samples: own }, { nframe: 1, resolver, hideFrame: hide, dropTracerAllocations: true })
-          .filter((trace) => !trace.traceback.frames.every(hide)); // only the framework's: nothing to show
-        traces.set(key, [...(traces.get(key) ?? []), ...found]);
-      }
-    }
-    for (const [key, found] of traces) {
-      const statistics = new Snapshot(found, 1, this.interval).statistics('lineno').slice(0, top);
-      sites.set(
-        key,
-        statistics.map((s) => {
-          const frame = s.traceback.frames[s.traceback.frames.length - 1] as Frame;
-          return { file: frame.filename, line: frame.lineno, function: frame.functionName, size: s.size, count: s.count };
-        }),
-      );
-    }
-    return sites;
+    const perTest = new Map<number, Map<string, RawSite>>();
+    for (const segment of this.segments) if (segment.profile) this.attribute(segment, segment.profile, perTest);
+    this.segments.length = 0;
+    const chosen = new Map<number, RawSite[]>();
+    for (const [key, bySite] of perTest) chosen.set(key, [...bySite.values()].sort((a, b) => b.size - a.size).slice(0, top));
+    return chosen;
   }
-}
 
-/** Splits a segment's samples among the tests open when each was taken. */
-function attribute(segment: Segment, profile: SamplingProfile): Map<number, SamplingProfile['samples']> {
-  const perTest = new Map<number, SamplingProfile['samples']>();
-  const markerOf = new Map<number, number>();
-  const walk = [profile.head];
-  while (walk.length > 0) {
-    const node = walk.pop() as SamplingProfile['head'];
-    const match = node.callFrame.url === MARKER_URL ? MARKER_NAME.exec(node.callFrame.functionName) : null;
-    if (match) markMarkerNodes(node, Number(match[1]), markerOf);
-    else walk.push(...node.children);
+  /** Whether an allocation in this function is the user's (else it goes to the caller). */
+  private visible(callFrame: CallFrame): boolean {
+    if (!callFrame.url) return false; // V8 builtins: the JS caller allocated
+    const frame = { filename: urlToFilename(callFrame.url) };
+    return !(isRuntimeFrame(frame) || isTracerFrame(frame) || isHelperFrame(frame) || isJestFrame(frame) || this.hideFile(frame.filename));
   }
-  const open = new Set(segment.openAtStart);
-  const { boundaries } = segment;
-  let next = 0;
-  const apply = (until: number): void => {
-    for (; next < until; next++) {
-      const boundary = boundaries[next] as Boundary;
-      if (boundary.opens) open.add(boundary.key);
-      else open.delete(boundary.key);
+
+  /** Adds a segment's samples to the tests open when each was taken, per allocating function. */
+  private attribute(segment: Segment, profile: SamplingProfile, perTest: Map<number, Map<string, RawSite>>): void {
+    // Each node's nearest visible function (itself or a caller), and the marks.
+    const siteOf = new Map<number, { key: string; callFrame: CallFrame } | null>();
+    const markerOf = new Map<number, number>();
+    type Site = { key: string; callFrame: CallFrame } | null;
+    const walk: [ProfileNode, Site, number | null][] = [[profile.head, null, null]];
+    while (walk.length > 0) {
+      const [node, inherited, inheritedMarker] = walk.pop() as [ProfileNode, Site, number | null];
+      const cf = node.callFrame as CallFrame;
+      const match = cf.url === MARKER_URL ? MARKER_NAME.exec(cf.functionName) : null;
+      const marker = match ? Number(match[1]) : inheritedMarker; // builtins under a mark are the mark
+      if (marker !== null) markerOf.set(node.id, marker);
+      // one entry per function, whichever node (call path) and segment it is seen in
+      const site = this.visible(cf) ? { key: `${cf.scriptId}:${cf.lineNumber}:${cf.columnNumber}:${cf.functionName}`, callFrame: cf } : inherited;
+      siteOf.set(node.id, site);
+      for (const child of node.children) walk.push([child, site, marker]);
     }
-  };
-  const samples = [...profile.samples].sort((a, b) => a.ordinal - b.ordinal);
-  for (const sample of samples) {
-    const marker = markerOf.get(sample.nodeId);
-    if (marker !== undefined) {
-      const previous = boundaries[next - 1];
-      if (previous && previous.index % MARKERS === marker) continue; // a second sample of the same mark
-      // The mark's boundary; marks V8 did not sample (never seen so far) are applied on the way.
-      for (let j = next; j < boundaries.length && j < next + MARKERS; j++) {
-        if ((boundaries[j] as Boundary).index % MARKERS === marker) {
-          apply(j + 1);
-          break;
+
+    const open = new Set(segment.openAtStart);
+    const { boundaries } = segment;
+    let next = 0;
+    const apply = (until: number): void => {
+      for (; next < until; next++) {
+        const boundary = boundaries[next] as Boundary;
+        if (boundary.opens) open.add(boundary.key);
+        else open.delete(boundary.key);
+      }
+    };
+    const samples = [...profile.samples].sort((a, b) => a.ordinal - b.ordinal);
+    for (const sample of samples) {
+      const marker = markerOf.get(sample.nodeId);
+      if (marker !== undefined) {
+        const previous = boundaries[next - 1];
+        if (previous && previous.index % MARKERS === marker) continue; // a second sample of the same mark
+        // The mark's boundary; marks V8 did not sample (never seen so far) are applied on the way.
+        for (let j = next; j < boundaries.length && j < next + MARKERS; j++) {
+          if ((boundaries[j] as Boundary).index % MARKERS === marker) {
+            apply(j + 1);
+            break;
+          }
         }
+        continue;
       }
-      continue;
-    }
-    for (const key of open) {
-      let own = perTest.get(key);
-      if (!own) perTest.set(key, (own = []));
-      own.push(sample);
+      const site = siteOf.get(sample.nodeId);
+      if (!site) continue; // only Node's, Jest's or the tracer's code: nothing the user can act on
+      for (const key of open) {
+        let bySite = perTest.get(key);
+        if (!bySite) perTest.set(key, (bySite = new Map()));
+        const raw = bySite.get(site.key) ?? { callFrame: site.callFrame, size: 0, count: 0 };
+        raw.size += sample.size;
+        raw.count += 1;
+        bySite.set(site.key, raw);
+      }
     }
   }
-  return perTest;
 }
 
-function markMarkerNodes(node: SamplingProfile['head'], marker: number, markerOf: Map<number, number>): void {
-  markerOf.set(node.id, marker);
-  for (const child of node.children) markMarkerNodes(child, marker, markerOf); // builtins under the mark
+/**
+ * Maps the chosen sites to their original source, in one batch. `mapFiles` are Jest's maps of the
+ * files it transformed; without them the debugger is asked.
+ */
+export function resolveSites(raw: ReadonlyMap<number, RawSite[]>, mapFiles?: ReadonlyMap<string, string>): Map<number, TestSite[]> {
+  const resolver = new FrameResolver(mapFiles ? { mapFiles } : {});
+  resolver.sourceMaps.prepare([...raw.values()].flat().map((site) => site.callFrame));
+  const sites = new Map<number, TestSite[]>();
+  for (const [key, list] of raw) {
+    sites.set(
+      key,
+      list.map(({ callFrame, size, count }) => {
+        const frame = resolver.resolve(callFrame);
+        return { file: frame.filename, line: frame.lineno, function: frame.functionName, size, count };
+      }),
+    );
+  }
+  return sites;
 }

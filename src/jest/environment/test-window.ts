@@ -29,7 +29,7 @@ export class TestWindow {
 
   pause(): void {
     if (!this.running) return;
-    const allocated = this.counter.allocated();
+    const allocated = this.counter.finish();
     this.peak = Math.max(this.peak, this.counter.peakSoFar());
     this.allocated.heap += allocated.heap;
     this.allocated.external += allocated.external;
@@ -39,7 +39,6 @@ export class TestWindow {
       this.retained.heap += growth.heap;
       this.retained.external += growth.external;
     }
-    this.counter.end();
     this.running = false;
   }
 

@@ -1,8 +1,7 @@
 import type { MatcherContext, ExpectationResult } from 'expect';
-import { isThenable } from '../../core/drive';
-import { measure, type Measurement, type MeasureOptions } from '../../core/measure';
+import type { Measurement, MeasureOptions } from '../../core/measure';
 import { isJestFrame } from '../jest-frames';
-import { outsideTestFigures } from '../bridge';
+import { matcherCore, outsideTestFigures } from '../bridge';
 import { formatSize, parseSize, describe as describeValue, type Size } from '../../core/units';
 
 /** Options the memory matchers take: measure()'s, without sites (the matchers add them on failure). */
@@ -51,15 +50,17 @@ export function readOptions(context: MatcherContext, name: string, options: unkn
 
 /** Runs `then` on a value or on what its promise resolves to, keeping the matcher sync when fn is. */
 export function andThen<T, U>(value: T | Promise<T>, then: (value: T) => U | Promise<U>): U | Promise<U> {
-  return isThenable(value) ? Promise.resolve(value).then(then) : then(value as T);
+  const thenable = value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+  return thenable ? Promise.resolve(value).then(then) : then(value as T);
 }
 
 /** Measures, turning bad options into a matcher error. */
 export function measured(context: MatcherContext, name: string, fn: () => unknown, options: MemoryMatcherOptions): Measurement | Promise<Measurement> {
   try {
-    return outsideTestFigures(() => measure(fn, options));
+    return outsideTestFigures(() => matcherCore().measure(fn, options));
   } catch (error) {
-    if (error instanceof RangeError || error instanceof TypeError) {
+    // by name: the environment's measure() throws errors of Node's realm, not the test's
+    if ((error as Error)?.name === 'RangeError' || (error as Error)?.name === 'TypeError') {
       throw matcherError(context, name, 'bad options', (error as Error).message);
     }
     throw error;
@@ -75,7 +76,7 @@ const TOP_SITES = 5;
 export function topSites(fn: () => unknown): string | Promise<string> {
   let result: Measurement | Promise<Measurement>;
   try {
-    result = outsideTestFigures(() => measure(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }));
+    result = outsideTestFigures(() => matcherCore().measure(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }));
   } catch {
     return ''; // the profiler is taken (the tracer runs): no sites, the verdict stands
   }

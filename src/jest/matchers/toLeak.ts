@@ -1,6 +1,6 @@
-import { detectLeak, readLeakOptions, type LeakOptions } from '../../core/leak';
+import type { LeakOptions } from '../../core/leak';
 import { formatSize } from '../../core/units';
-import { outsideTestFigures } from '../bridge';
+import { matcherCore, outsideTestFigures } from '../bridge';
 import { andThen, checkFunction, matcherError, type ExpectationResult, type MatcherContext } from './shared';
 
 const name = 'toLeak';
@@ -10,12 +10,12 @@ export function toLeak(this: MatcherContext, received: unknown, options?: unknow
   checkFunction(this, name, received);
   let plan: Required<LeakOptions>;
   try {
-    plan = readLeakOptions(options as LeakOptions | undefined);
+    plan = matcherCore().readLeakOptions(options as LeakOptions | undefined);
   } catch (error) {
     throw matcherError(this, name, 'options must be { warmup?, rounds?, iterations?, threshold? }', (error as Error).message);
   }
   const hint = this.utils.matcherHint(name, 'fn', '', { isNot: this.isNot, promise: this.promise });
-  return andThen(outsideTestFigures(() => detectLeak(received, plan)), (report) => ({
+  return andThen(outsideTestFigures(() => matcherCore().detectLeak(received, plan)), (report) => ({
     pass: report.leaking,
     message: () =>
       `${hint}\n\n` +

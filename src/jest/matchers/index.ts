@@ -1,0 +1,4 @@
+// The matchers' code, loaded by the setup file on first use (see src/matchers.ts).
+export { toAllocateLessThan } from './toAllocateLessThan';
+export { toRetainLessThan } from './toRetainLessThan';
+export { toLeak } from './toLeak';
