@@ -16,8 +16,10 @@ export interface LeakOptions {
 
 export interface LeakReport {
   /**
-   * Memory grew in all watched rounds but at most one (V8's own JIT work can free or add a little
-   * in any round), and the median round grew by at least `threshold` bytes per call.
+   * Memory grew in all watched rounds but at most two, and the median round grew by at least
+   * `threshold` bytes per call. Two rounds may shrink: V8 now and then keeps compiled code through
+   * full GCs and frees it later (a round read +180 KiB and the next -180 KiB), and the first round
+   * may free what the code before the matcher left (-17 to -132 KiB measured in Jest).
    */
   leaking: boolean;
   /** Heap + external growth of each watched round, after a full GC. */
@@ -51,6 +53,9 @@ export function readLeakOptions(options: LeakOptions | undefined): Required<Leak
 }
 
 function inUse(): number {
+  // Two GCs: some of what one full GC leaves (code V8 compiled, objects only weakly held) goes at
+  // the next; read after one, a round showed +180 KiB and the next -180 KiB.
+  forceGc();
   forceGc();
   const { heap, external } = memoryInUse();
   return heap + external;
@@ -68,16 +73,18 @@ function* watch(plan: Required<LeakOptions>): Procedure<LeakReport> {
   }
   const perCall = growths.reduce((sum, g) => sum + g, 0) / (plan.rounds * plan.iterations);
   const sorted = [...growths].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] as number;
+  const middle = sorted.length / 2;
+  const median = sorted.length % 2 ? (sorted[Math.floor(middle)] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
   const grew = growths.filter((g) => g > 0).length;
-  return { leaking: grew >= plan.rounds - 1 && median / plan.iterations >= plan.threshold, growths, perCall, ...plan };
+  return { leaking: grew >= plan.rounds - 2 && median / plan.iterations >= plan.threshold, growths, perCall, ...plan };
 }
 
 /**
  * Whether memory keeps growing across repeated calls of `fn`, as `leakage` and pytest-memray's
- * limit_leaks reason: after warm-up rounds (caches, lazy initialisation, JIT), every watched round
- * of calls (all but one) must leave more reachable memory behind than the one before. A one-off
- * cache grows once and is not a leak; a list that gains an entry on every call is.
+ * limit_leaks reason: after warm-up rounds (caches, lazy initialisation, JIT), nearly every watched
+ * round of calls must leave more reachable memory behind, the median round at least `threshold`
+ * bytes per call. A one-off cache grows once and is not a leak; a list that gains an entry on every
+ * call is.
  */
 export function detectLeak<R>(fn: () => R, options?: LeakOptions): R extends PromiseLike<unknown> ? Promise<LeakReport> : LeakReport {
   if (typeof fn !== 'function') throw new TypeError(`detectLeak() expects a function, got ${describe(fn)}`);

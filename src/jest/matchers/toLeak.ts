@@ -21,6 +21,6 @@ export function toLeak(this: MatcherContext, received: unknown, options?: unknow
       `${hint}\n\n` +
       `Expected fn ${this.isNot ? 'not ' : ''}to leak: memory ${this.isNot ? 'to stop' : 'to keep'} growing across ${report.rounds} rounds of ${report.iterations} calls (after ${report.warmup} warm-up rounds)\n` +
       `Received: growth per round ${report.growths.map((g) => this.utils.printReceived(formatSize(g, true))).join(', ')}\n` +
-      `          ${formatSize(report.perCall, true)} per call on average (a leak is growth in all rounds but one, median at least ${formatSize(report.threshold)} per call)`,
+      `          ${formatSize(report.perCall, true)} per call on average (a leak is growth in all rounds but two, the median round at least ${formatSize(report.threshold)} per call)`,
   }));
 }
