@@ -1,6 +1,6 @@
 // Compiles examples/*.ts with the repo's TypeScript (examples/tsconfig.json, output in
-// .tmp/examples) and runs each compiled example in order with node. Exits non-zero if the
-// compilation or any example fails. `npm run examples` builds build/ first: the examples import
+// .tmp/examples) and runs each compiled example in order with node, then the demo Jest suite
+// (examples/jest-demo) with the preset. Exits non-zero if the compilation or any of them fails. `npm run examples` builds build/ first: the examples import
 // 'jest-tracemalloc', which resolves to build/ through package.json "exports".
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -40,8 +40,14 @@ for (const name of examples) {
   if (!run([join(outDir, name.replace(/\.ts$/, '.js'))], source)) failed.push(source);
 }
 
+// The demo suite: Jest with the preset, every test measured, the report written.
+console.log('===== examples/jest-demo (Jest with preset: jest-tracemalloc) =====');
+const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+if (!run([jest, '-c', join(root, 'examples', 'jest-demo', 'jest.config.js'), '--ci'], 'examples/jest-demo')) failed.push('examples/jest-demo');
+else console.log('Per-test figures: .tmp/jest-demo/memory-report.json');
+
 if (failed.length > 0) {
-  console.error(`\n${failed.length} of ${examples.length} examples failed: ${failed.join(', ')}`);
+  console.error(`\n${failed.length} of ${examples.length + 1} examples failed: ${failed.join(', ')}`);
   process.exit(1);
 }
-console.log(`\nAll ${examples.length} examples ran.`);
+console.log(`\nAll ${examples.length} examples and the demo suite ran.`);

@@ -2,6 +2,7 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import type NodeEnvironmentClass from 'jest-environment-node';
 import { SAMPLER_LENDER, type SamplerLender } from '../../core/sampler-owner';
+import { makeExternalAccountingExact } from '../../core/force-gc';
 import { ENVIRONMENT_BRIDGE, type EnvironmentBridge } from '../bridge';
 import { requireFromJest } from '../jest-modules';
 import { OPTIONS_KEY, readEnvironmentOptions, type EnvironmentSettings } from './options';
@@ -45,6 +46,8 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     // jest-environment-node copies every option onto the test's global: ours stay off it.
     super({ ...config, projectConfig: { ...config.projectConfig, testEnvironmentOptions: others } }, context);
     this.settings = settings;
+    // ArrayBuffers swept within GCs from now on, long before the first test: exact external figures
+    makeExternalAccountingExact();
     if (settings.sites) {
       const patterns = settings.hideFrames;
       // loaded only when asked for, as the matchers' code: a worker that needs neither never pays for them

@@ -1,0 +1,216 @@
+import { EnvironmentOptionsError, readEnvironmentOptions } from '../src/jest/environment/options';
+import { SiteSampler, resolveSites } from '../src/jest/environment/site-sampler';
+import { TestWindow } from '../src/jest/environment/test-window';
+import { entriesOf } from '../src/jest/reporter/memory-report';
+import { topTestsTable } from '../src/jest/reporter/top-tests';
+import { outsideTestFigures, ENVIRONMENT_BRIDGE } from '../src/jest/bridge';
+import TracemallocReporter from '../src/reporter';
+import { forceGc, makeExternalAccountingExact } from '../src/core/force-gc';
+import { lineOf } from './helpers/lines';
+
+// The Jest adapters' pieces, without Jest: environment options, the per-test window, per-test sites
+// from one profiler session, the report's entries and table.
+
+describe('environment options', () => {
+  test('defaults, and sites: true', () => {
+    expect(readEnvironmentOptions(undefined)).toEqual({ sites: null, retained: false, hideFrames: [] });
+    expect(readEnvironmentOptions({ sites: true, retained: true })).toMatchObject({ sites: { samplingInterval: 32768, top: 5 }, retained: true });
+    expect(readEnvironmentOptions({ sites: { top: 3 } }).sites).toEqual({ samplingInterval: 32768, top: 3 });
+    expect(readEnvironmentOptions({ hideFrames: ['*/vendor/*'] }).hideFrames[0]?.test('/app/vendor/x.js')).toBe(true);
+  });
+
+  test.each([
+    ['not an object', 'yes', 'expected an object, got string "yes"'],
+    ['unknown option', { site: true }, 'unknown option "site"; known options are sites, retained, hideFrames'],
+    ['sites of the wrong type', { sites: 'yes' }, 'sites must be a boolean or { samplingInterval?, top? }, got string "yes"'],
+    ['unknown sites option', { sites: { interval: 4 } }, 'unknown option sites.interval; known are samplingInterval, top'],
+    ['zero interval', { sites: { samplingInterval: 0 } }, 'sites.samplingInterval must be an integer of 1 or more, got number 0'],
+    ['retained not a boolean', { retained: 1 }, 'retained must be a boolean, got number 1'],
+    ['hideFrames not strings', { hideFrames: [1] }, 'hideFrames must be an array of file name patterns, got [1]'],
+  ])('%s is an error naming the option', (_, raw, message) => {
+    let error: unknown;
+    try {
+      readEnvironmentOptions(raw);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EnvironmentOptionsError);
+    expect((error as Error).message).toBe(`jest-tracemalloc: testEnvironmentOptions.tracemalloc: ${message}`);
+  });
+});
+
+let sink: unknown = null;
+
+describe('test window', () => {
+  beforeAll(() => {
+    // as the environment does when Jest creates it: ArrayBuffers swept within GCs from now on
+    makeExternalAccountingExact();
+    forceGc();
+  });
+  beforeEach(() => {
+    sink = null; // retained is net: an earlier test's buffer freed inside the window would count
+  });
+
+  test('counts what runs inside it and not what runs while paused', () => {
+    const window = new TestWindow(false);
+    window.resume();
+    sink = new Uint8Array(1024 * 1024);
+    window.pause();
+    sink = new Uint8Array(4 * 1024 * 1024); // a matcher's work: not the test's
+    window.resume();
+    sink = new Uint8Array(512 * 1024);
+    const figures = window.finish();
+    expect(figures.allocated.external).toBe(1.5 * 1024 * 1024);
+    expect(figures.retained).toBeNull();
+    expect(figures.peak).toBeGreaterThanOrEqual(1024 * 1024);
+  });
+
+  test('retained: what is kept, not what is dropped', () => {
+    const kept: Uint8Array[] = [];
+    const window = new TestWindow(true);
+    window.resume();
+    kept.push(new Uint8Array(1024 * 1024));
+    sink = new Uint8Array(2 * 1024 * 1024);
+    sink = null;
+    const figures = window.finish();
+    expect(figures.allocated.external).toBe(3 * 1024 * 1024);
+    expect(figures.retained?.external).toBe(1024 * 1024);
+    expect(kept).toHaveLength(1);
+  });
+});
+
+describe('outsideTestFigures', () => {
+  afterEach(() => {
+    delete (globalThis as Record<symbol, unknown>)[ENVIRONMENT_BRIDGE];
+  });
+
+  test('pauses the environment around sync and async work, and on a throw', async () => {
+    const calls: string[] = [];
+    (globalThis as Record<symbol, unknown>)[ENVIRONMENT_BRIDGE] = { pause: () => calls.push('pause'), resume: () => calls.push('resume'), core: null };
+    expect(outsideTestFigures(() => 1)).toBe(1);
+    await expect(outsideTestFigures(async () => 2)).resolves.toBe(2);
+    expect(() =>
+      outsideTestFigures(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(calls).toEqual(['pause', 'resume', 'pause', 'resume', 'pause', 'resume']);
+  });
+
+  test('without an environment it only runs the work', () => {
+    expect(outsideTestFigures(() => 'done')).toBe('done');
+  });
+});
+
+function objectsOf(count: number): { i: number }[] {
+  const out = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = { i };
+  return out;
+}
+
+function arraysOf(count: number): number[][] {
+  const out = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = [i, i + 1, i + 2];
+  return out;
+}
+
+describe('per-test sites from one profiler session', () => {
+  test("each test's samples go to it, named at their TypeScript line; between tests nothing counts", () => {
+    const sampler = new SiteSampler(4096, () => false);
+    sampler.start();
+    sampler.mark(0, true);
+    sink = objectsOf(20000);
+    sampler.mark(0, false);
+    sink = arraysOf(20000); // between tests
+    sampler.mark(1, true);
+    sink = arraysOf(10000);
+    sampler.mark(1, false);
+    const sites = resolveSites(sampler.finish(3));
+    const first = sites.get(0) ?? [];
+    const second = sites.get(1) ?? [];
+    expect(first[0]).toMatchObject({ function: 'objectsOf', line: lineOf(__filename, 'function objectsOf('), file: __filename });
+    expect(first.some((s) => s.function === 'arraysOf')).toBe(false);
+    expect(second[0]).toMatchObject({ function: 'arraysOf', line: lineOf(__filename, 'function arraysOf(') });
+    // sampled: 10,000 arrays of 3 (72 B each) and their 80 KB holder, 781 KiB, plus what V8
+    // allocates compiling the loop (up to ~50 KB seen)
+    const arrays = second.find((s) => s.function === 'arraysOf');
+    expect(arrays?.size).toBeGreaterThan(10000 * 72 * 0.8);
+    expect(arrays?.size).toBeLessThan(10000 * 72 + 80016 + 32 * 4096);
+  });
+
+  test('while the profiler is lent (the tracer inside a test) the session pauses, then goes on', () => {
+    const sampler = new SiteSampler(4096, () => false);
+    sampler.start();
+    sampler.mark(0, true);
+    sampler.lend();
+    sink = arraysOf(20000); // the lender's time: not sampled by the session
+    sampler.takeBack();
+    sink = objectsOf(20000);
+    sampler.mark(0, false);
+    const sites = resolveSites(sampler.finish(3)).get(0) ?? [];
+    expect(sites[0]?.function).toBe('objectsOf');
+    expect(sites.some((s) => s.function === 'arraysOf')).toBe(false);
+  });
+
+  test('hidden files pass their allocations to the caller', () => {
+    const sampler = new SiteSampler(4096, (file) => file === __filename);
+    sampler.start();
+    sampler.mark(0, true);
+    sink = objectsOf(20000);
+    sampler.mark(0, false);
+    // every frame of this file is hidden, and Jest's are too: nothing left to name
+    expect(resolveSites(sampler.finish(3)).get(0) ?? []).toEqual([]);
+  });
+});
+
+describe('report entries', () => {
+  const rootDir = '/project';
+  const result = {
+    testFilePath: '/project/src/a.test.ts',
+    testResults: [
+      { fullName: 'twin', status: 'passed' },
+      { fullName: 'twin', status: 'failed' },
+      { fullName: 'one', status: 'passed' },
+    ],
+    tracemalloc: {
+      version: 1 as const,
+      tests: [
+        { name: 'twin', allocated: 10, heap: 10, external: 0, peak: 10, attempts: 1 },
+        { name: 'twin', allocated: 20, heap: 20, external: 0, peak: 20, attempts: 1 },
+        { name: 'one', allocated: 5, heap: 5, external: 0, peak: 5, attempts: 1, sites: [{ file: '/project/src/a.ts', line: 3, function: 'f', size: 5, count: 1 }] },
+      ],
+      warnings: ['something'],
+    },
+  };
+
+  test("take Jest's statuses in order, with paths relative to the rootDir", () => {
+    const entries = entriesOf(result, rootDir);
+    expect(entries?.tests.map((t) => [t.file, t.name, t.status])).toEqual([
+      ['src/a.test.ts', 'twin', 'passed'],
+      ['src/a.test.ts', 'twin', 'failed'],
+      ['src/a.test.ts', 'one', 'passed'],
+    ]);
+    expect(entries?.tests[2]?.sites?.[0]?.file).toBe('src/a.ts');
+    expect(entries?.warnings).toEqual(['src/a.test.ts: something']);
+  });
+
+  test('a file without figures (no environment) gives none', () => {
+    expect(entriesOf({ testFilePath: '/project/x.test.ts', testResults: [] }, rootDir)).toBeNull();
+  });
+
+  test('the table lists the top tests, biggest first', () => {
+    const tests = entriesOf(result, rootDir)?.tests ?? [];
+    expect(topTestsTable(tests, 2)).toBe('Top 2 tests by bytes allocated (jest-tracemalloc):\n  20 B  src/a.test.ts › twin\n  10 B  src/a.test.ts › twin\n');
+    expect(topTestsTable([], 5)).toBe('');
+  });
+});
+
+describe('reporter options', () => {
+  test.each([
+    [{ outputFile: 3 }, 'outputFile must be a file path or false, got number 3'],
+    [{ top: -1 }, 'top must be an integer of 0 or more, got number -1'],
+    [{ out: 'x' }, 'unknown option "out"; known options are outputFile, top'],
+  ])('%j is refused with a message', (options, message) => {
+    expect(() => new TracemallocReporter({ rootDir: '/project' }, options)).toThrow(`jest-tracemalloc/reporter: ${message}`);
+  });
+});
