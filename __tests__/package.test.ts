@@ -36,7 +36,7 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 test('the tarball holds the build, the bundled pretty-bytes and the preset, not the sources', () => {
   expect(files).toEqual(
-    expect.arrayContaining(['build/index.js', 'build/index.mjs', 'build/index.d.ts', 'build/index.d.mts', 'build/matchers.js', 'build/matchers.d.ts', 'build/environment.js', 'build/environment.d.ts', 'build/runner.js', 'build/reporter.js', 'build/reporter.d.ts', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md', 'LICENSE']),
+    expect.arrayContaining(['build/index.js', 'build/index.mjs', 'build/index.d.ts', 'build/index.d.mts', 'build/matchers.js', 'build/matchers.d.ts', 'build/environment.js', 'build/environment.d.ts', 'build/runner.js', 'build/reporter.js', 'build/reporter.d.ts', 'build/cli.js', 'vendor/pretty-bytes.cjs', 'jest-preset.js', 'jest.preset.js', 'package.json', 'README.md', 'LICENSE']),
   );
   expect(files.filter((f) => /^(src|__tests__|examples|bench)\//.test(f))).toEqual([]);
 });

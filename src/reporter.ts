@@ -1,25 +1,33 @@
-// `reporters: ['default', 'jest-tracemalloc/reporter']`: the tests that allocate most, and
-// memory-report.json with every test's figures.
-import { resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+// `reporters: ['default', 'jest-tracemalloc/reporter']`: the tests that allocate most, memory-report.json
+// with every test's figures, and a Markdown summary for CI job pages.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { checkCount, describe } from './core/units';
 import { writeFileAtomic } from './core/write-file-atomic';
 import { entriesOf, REPORT_VERSION, serializeReport, type MemoryReport, type ReportedTest } from './jest/reporter/memory-report';
 import { topTestsTable } from './jest/reporter/top-tests';
+import { markdownSummary } from './jest/reporter/markdown-summary';
 import { requireFromJest } from './jest/jest-modules';
 
 export interface ReporterOptions {
   /** Where to write the JSON report, relative to rootDir. Default `memory-report.json`; `false` writes none. */
   outputFile?: string | false;
-  /** Tests listed in the terminal table. Default 10; 0 prints none. */
+  /** Tests listed in the terminal table and the Markdown summary. Default 10; 0 prints none. */
   top?: number;
+  /** Also write the Markdown summary to this file, relative to rootDir. */
+  markdownFile?: string;
+  /** Append the Markdown summary to $GITHUB_STEP_SUMMARY when it is set. Default true. */
+  githubSummary?: boolean;
 }
 
 interface Settings {
   outputFile: string | null;
   top: number;
+  markdownFile: string | null;
+  githubSummary: boolean;
 }
+
+const OPTION_NAMES = ['outputFile', 'top', 'markdownFile', 'githubSummary'];
 
 function readReporterOptions(options: unknown, rootDir: string): Settings {
   const given = (options ?? {}) as Record<string, unknown>;
@@ -27,16 +35,23 @@ function readReporterOptions(options: unknown, rootDir: string): Settings {
     throw new Error(`jest-tracemalloc/reporter: ${why}`);
   };
   if (typeof given !== 'object' || Array.isArray(given)) fail(`options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(given)) if (key !== 'outputFile' && key !== 'top') fail(`unknown option ${JSON.stringify(key)}; known options are outputFile, top`);
-  const { outputFile = 'memory-report.json', top = 10 } = given;
+  for (const key of Object.keys(given)) if (!OPTION_NAMES.includes(key)) fail(`unknown option ${JSON.stringify(key)}; known options are ${OPTION_NAMES.join(', ')}`);
+  const { outputFile = 'memory-report.json', top = 10, markdownFile, githubSummary = true } = given;
   if (outputFile !== false && (typeof outputFile !== 'string' || outputFile === '')) fail(`outputFile must be a file path or false, got ${describe(outputFile)}`);
+  if (markdownFile !== undefined && (typeof markdownFile !== 'string' || markdownFile === '')) fail(`markdownFile must be a file path, got ${describe(markdownFile)}`);
+  if (typeof githubSummary !== 'boolean') fail(`githubSummary must be a boolean, got ${describe(githubSummary)}`);
   let count = 10;
   try {
     count = checkCount('top', top, 0);
   } catch (error) {
     fail((error as Error).message);
   }
-  return { outputFile: outputFile === false ? null : resolve(rootDir, outputFile as string), top: count };
+  return {
+    outputFile: outputFile === false ? null : resolve(rootDir, outputFile as string),
+    top: count,
+    markdownFile: typeof markdownFile === 'string' ? resolve(rootDir, markdownFile) : null,
+    githubSummary: githubSummary as boolean,
+  };
 }
 
 function jestVersion(): string {
@@ -101,14 +116,30 @@ export default class TracemallocReporter {
         tests,
         warnings: this.warnings,
       };
-      try {
-        mkdirSync(dirname(this.settings.outputFile), { recursive: true });
-        writeFileAtomic(this.settings.outputFile, serializeReport(report));
-      } catch (error) {
-        this.error = new Error(`jest-tracemalloc/reporter: could not write ${this.settings.outputFile}: ${(error as Error).message}`);
+      this.write(this.settings.outputFile, serializeReport(report));
+    }
+    if (this.tests.length > 0) {
+      const summary = markdownSummary(this.tests, this.settings.top);
+      if (this.settings.markdownFile) this.write(this.settings.markdownFile, summary);
+      const stepSummary = process.env.GITHUB_STEP_SUMMARY;
+      if (this.settings.githubSummary && stepSummary) {
+        try {
+          appendFileSync(stepSummary, `${summary}\n`);
+        } catch (error) {
+          this.error = new Error(`jest-tracemalloc/reporter: could not append to $GITHUB_STEP_SUMMARY (${stepSummary}): ${(error as Error).message}`);
+        }
       }
     }
     if (out.length > 0) process.stderr.write(`\n${out.join('\n')}\n`);
+  }
+
+  private write(file: string, text: string): void {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileAtomic(file, text);
+    } catch (error) {
+      this.error = new Error(`jest-tracemalloc/reporter: could not write ${file}: ${(error as Error).message}`);
+    }
   }
 
   getLastError(): Error | undefined {

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { REPORT_VERSION, type MemoryReport } from './memory-report';
+
+export const REPORT_FORMAT = 'jest-tracemalloc-report';
+
+/** A report file that cannot be read: missing, truncated, foreign or from a newer version. */
+export class ReportFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`Cannot read report ${file}: ${reason}`);
+    this.name = 'ReportFileError';
+  }
+}
+
+const isBytes = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n);
+
+/** Parses and checks a memory-report.json; the error names the file and what is wrong. */
+export function parseReport(text: string, file: string): MemoryReport {
+  const fail = (reason: string): never => {
+    throw new ReportFileError(file, reason);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? fail('refusing key "__proto__"') : value));
+  } catch (error) {
+    if (error instanceof ReportFileError) throw error;
+    return fail(`not valid JSON, the file may be truncated (${(error as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('expected a JSON object');
+  const report = raw as Partial<MemoryReport>;
+  if (report.format !== REPORT_FORMAT) return fail(`not a jest-tracemalloc report (format is ${JSON.stringify(report.format)}, expected "${REPORT_FORMAT}")`);
+  if (report.version !== REPORT_VERSION) return fail(`unsupported report version ${JSON.stringify(report.version)}; this version reads version ${REPORT_VERSION}`);
+  if (!Array.isArray(report.tests)) return fail('"tests" must be an array');
+  report.tests.forEach((test, i) => {
+    if (typeof test !== 'object' || test === null) fail(`tests[${i}] must be an object`);
+    if (typeof test.file !== 'string' || typeof test.name !== 'string') fail(`tests[${i}] needs a string "file" and "name"`);
+    for (const field of ['allocated', 'heap', 'external', 'peak'] as const) {
+      if (!isBytes(test[field])) fail(`tests[${i}] (${test.name}) has no number "${field}"`);
+    }
+  });
+  if (report.warnings !== undefined && !Array.isArray(report.warnings)) return fail('"warnings" must be an array');
+  return { ...report, warnings: report.warnings ?? [] } as MemoryReport;
+}
+
+export function readReport(file: string): MemoryReport {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ReportFileError(file, code === 'ENOENT' ? 'no such file' : (error as Error).message);
+  }
+  return parseReport(text, file);
+}
