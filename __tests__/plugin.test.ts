@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EnvironmentOptionsError, readEnvironmentOptions } from '../src/jest/environment/options';
 import { SiteSampler, resolveSites } from '../src/jest/environment/site-sampler';
 import { TestWindow } from '../src/jest/environment/test-window';
@@ -212,5 +215,51 @@ describe('reporter options', () => {
     [{ out: 'x' }, 'unknown option "out"; known options are outputFile, top'],
   ])('%j is refused with a message', (options, message) => {
     expect(() => new TracemallocReporter({ rootDir: '/project' }, options)).toThrow(`jest-tracemalloc/reporter: ${message}`);
+  });
+});
+
+describe('reporter runs', () => {
+  const fileResult = (name: string, allocated: number) => ({
+    testFilePath: '/project/src/a.test.ts',
+    testResults: [{ fullName: name, status: 'passed' }],
+    tracemalloc: { version: 1 as const, tests: [{ name, allocated, heap: allocated, external: 0, peak: allocated, attempts: 1 }], warnings: [] },
+  });
+
+  test('one report per run (--watch reruns in the same reporter), Markdown on request', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-reporter-'));
+    try {
+      const reporter = new TracemallocReporter({ rootDir: dir }, { outputFile: 'out/report.json', markdownFile: 'summary.md', githubSummary: false });
+      const printed: string[] = [];
+      reporter.out = { write: (text: string) => printed.push(text) };
+      reporter.onRunStart();
+      reporter.onTestFileResult(undefined, { ...fileResult('first run', 100), testFilePath: join(dir, 'src/a.test.ts') });
+      reporter.onRunComplete();
+      reporter.onRunStart();
+      reporter.onTestFileResult(undefined, { ...fileResult('second run', 200), testFilePath: join(dir, 'src/a.test.ts') });
+      reporter.onRunComplete();
+      const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
+      expect(report.tests.map((t: { name: string; file: string }) => `${t.file} › ${t.name}`)).toEqual(['src/a.test.ts › second run']);
+      expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('| `src/a.test.ts` › second run | 200 B |');
+      expect(reporter.getLastError()).toBeUndefined();
+      expect(printed[1]).toContain('200 B  src/a.test.ts › second run');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a report that cannot be written is the run error, not a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracemalloc-reporter-'));
+    const notADirectory = join(dir, 'a-file');
+    writeFileSync(notADirectory, '');
+    try {
+      const reporter = new TracemallocReporter({ rootDir: notADirectory }, { githubSummary: false });
+      reporter.out = { write: () => true };
+      reporter.onRunStart();
+      reporter.onTestFileResult(undefined, fileResult('t', 1));
+      reporter.onRunComplete();
+      expect(reporter.getLastError()?.message).toContain(`jest-tracemalloc/reporter: could not write ${join(notADirectory, 'memory-report.json')}: `);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -70,6 +70,8 @@ export default class TracemallocReporter {
   private samplingInterval: number | undefined;
   private filesWithout = 0;
   private error: Error | undefined;
+  /** Where the table and warnings go (Jest's own reporters write to stderr too). */
+  out: { write(text: string): unknown } = process.stderr;
 
   constructor(globalConfig: { rootDir: string }, options?: unknown) {
     this.rootDir = globalConfig.rootDir;
@@ -130,7 +132,7 @@ export default class TracemallocReporter {
         }
       }
     }
-    if (out.length > 0) process.stderr.write(`\n${out.join('\n')}\n`);
+    if (out.length > 0) this.out.write(`\n${out.join('\n')}\n`);
   }
 
   private write(file: string, text: string): void {
