@@ -135,10 +135,10 @@ describe('per-test sites from one profiler session', () => {
     expect(first.some((s) => s.function === 'arraysOf')).toBe(false);
     expect(second[0]).toMatchObject({ function: 'arraysOf', line: lineOf(__filename, 'function arraysOf(') });
     // sampled: 10,000 arrays of 3 (72 B each) and their 80 KB holder, 781 KiB, plus what V8
-    // allocates compiling the loop (up to ~50 KB seen)
+    // allocates compiling the loop while it runs (24 to 174 KB seen)
     const arrays = second.find((s) => s.function === 'arraysOf');
     expect(arrays?.size).toBeGreaterThan(10000 * 72 * 0.8);
-    expect(arrays?.size).toBeLessThan(10000 * 72 + 80016 + 32 * 4096);
+    expect(arrays?.size).toBeLessThan(10000 * 72 + 80016 + 300 * 1024);
   });
 
   test('while the profiler is lent (the tracer inside a test) the session pauses, then goes on', () => {

@@ -4,6 +4,7 @@
 import type { LeakOptions } from './core/leak';
 import type { MemoryMatcherOptions, MatcherContext, ExpectationResult } from './jest/matchers/shared';
 import type { Size } from './core/units';
+import type { BaselineMatcherOptions } from './jest/matchers/toMatchAllocationBaseline';
 
 import { outsideTestFigures } from './jest/bridge';
 
@@ -23,6 +24,9 @@ export const matchers = {
   toLeak(this: MatcherContext, received: unknown, options?: unknown): ExpectationResult {
     return load().toLeak.call(this, received, options);
   },
+  toMatchAllocationBaseline(this: MatcherContext, received: unknown, options?: unknown): ExpectationResult {
+    return load().toMatchAllocationBaseline.call(this, received, options);
+  },
 };
 
 const globalExpect = (globalThis as { expect?: { extend?: (m: object) => void } }).expect;
@@ -41,6 +45,8 @@ export interface MemoryMatchers<R> {
   toRetainLessThan(limit: Size, options?: MemoryMatcherOptions): R;
   /** Memory keeps growing across repeated calls; use as `.not.toLeak()`. */
   toLeak(options?: LeakOptions): R;
+  /** What fn allocates matches its committed baseline (`__memory__/<test file>.json`); `jest -u` rewrites it. */
+  toMatchAllocationBaseline(options?: BaselineMatcherOptions): R;
 }
 
 declare global {
@@ -56,4 +62,4 @@ declare module 'expect' {
   interface Matchers<R extends void | Promise<void>, T = unknown> extends MemoryMatchers<R> {}
 }
 
-export type { MemoryMatcherOptions, LeakOptions, Size };
+export type { MemoryMatcherOptions, LeakOptions, Size, BaselineMatcherOptions };

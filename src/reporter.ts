@@ -8,6 +8,28 @@ import { entriesOf, REPORT_VERSION, serializeReport, type MemoryReport, type Rep
 import { topTestsTable } from './jest/reporter/top-tests';
 import { markdownSummary } from './jest/reporter/markdown-summary';
 import { requireFromJest } from './jest/jest-modules';
+import type { BaselineSummary } from './jest/baselines/baseline-store';
+
+/** "Allocation baselines: 2 written, 1 failed, 3 obsolete (jest -u removes them)", or nothing. */
+function baselineSummaryLine(files: readonly BaselineSummary[]): string {
+  const sum = (field: 'written' | 'updated' | 'failed' | 'improved' | 'matched') => files.reduce((n, f) => n + f[field], 0);
+  const obsolete = files.flatMap((f) => f.obsolete.map((key) => `${f.file}: ${key}`));
+  const parts = [
+    ['written', sum('written')],
+    ['updated', sum('updated')],
+    ['passed', sum('matched')],
+    ['failed', sum('failed')],
+    ['improved (jest -u records them)', sum('improved')],
+  ]
+    .filter(([, n]) => (n as number) > 0)
+    .map(([label, n]) => `${n} ${label}`);
+  if (obsolete.length > 0) parts.push(`${obsolete.length} obsolete (jest -u removes them)`);
+  if (parts.length === 0) return '';
+  const lines = [`Allocation baselines: ${parts.join(', ')}.`];
+  for (const entry of obsolete.slice(0, 10)) lines.push(`  obsolete: ${entry}`);
+  if (obsolete.length > 10) lines.push(`  ...and ${obsolete.length - 10} more`);
+  return lines.join('\n');
+}
 
 export interface ReporterOptions {
   /** Where to write the JSON report, relative to rootDir. Default `memory-report.json`; `false` writes none. */
@@ -68,6 +90,7 @@ export default class TracemallocReporter {
   private tests: ReportedTest[] = [];
   private warnings: string[] = [];
   private samplingInterval: number | undefined;
+  private baselines: BaselineSummary[] = [];
   private filesWithout = 0;
   private error: Error | undefined;
   /** Where the table and warnings go (Jest's own reporters write to stderr too). */
@@ -82,6 +105,7 @@ export default class TracemallocReporter {
     // --watch runs again in the same reporter: one report per run
     this.tests = [];
     this.warnings = [];
+    this.baselines = [];
     this.filesWithout = 0;
     this.error = undefined;
   }
@@ -95,6 +119,7 @@ export default class TracemallocReporter {
     this.tests.push(...entries.tests);
     this.warnings.push(...entries.warnings);
     if (entries.samplingInterval) this.samplingInterval = entries.samplingInterval;
+    if (entries.baselines) this.baselines.push(entries.baselines);
   }
 
   onRunComplete(): void {
@@ -107,6 +132,8 @@ export default class TracemallocReporter {
     const table = topTestsTable(this.tests, this.settings.top);
     if (this.settings.top > 0 && table) out.push(table);
     for (const warning of this.warnings) out.push(`jest-tracemalloc warning: ${warning}`);
+    const baselineLine = baselineSummaryLine(this.baselines);
+    if (baselineLine) out.push(baselineLine);
     if (this.settings.outputFile && this.tests.length > 0) {
       const tests = [...this.tests].sort((a, b) => (a.file === b.file ? 0 : a.file < b.file ? -1 : 1));
       const report: MemoryReport = {
@@ -121,7 +148,7 @@ export default class TracemallocReporter {
       this.write(this.settings.outputFile, serializeReport(report));
     }
     if (this.tests.length > 0) {
-      const summary = markdownSummary(this.tests, this.settings.top);
+      const summary = markdownSummary(this.tests, this.settings.top, this.baselines);
       if (this.settings.markdownFile) this.write(this.settings.markdownFile, summary);
       const stepSummary = process.env.GITHUB_STEP_SUMMARY;
       if (this.settings.githubSummary && stepSummary) {

@@ -43,6 +43,11 @@ export interface Measurement {
   retainedExternal: number;
   /** Highest heap + external in use during a call, above the starting point. */
   peak: number;
+  /**
+   * The measured call that allocated least. V8's own work (compiling, feedback) only ever adds to a
+   * call, so the smallest call is the steadiest figure from run to run; baselines compare it.
+   */
+  smallest: { allocated: number; heap: number; external: number };
   runs: number;
   warmup: number;
   /** Allocating functions, biggest first, with per-call sizes (only with `sites`). */
@@ -84,6 +89,7 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
   for (let i = 0; i < plan.warmup; i++) yield;
   const totals = { heap: 0, external: 0, peak: 0 };
   let kept: { heap: number; external: number } | null = null;
+  let smallest: { heap: number; external: number } | null = null;
   const counter = new AllocationCounter();
   const resolver = plan.sites ? new FrameResolver() : null;
   let sampling = false;
@@ -105,6 +111,7 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
       counter.end();
       totals.heap += allocated.heap;
       totals.external += allocated.external;
+      if (!smallest || allocated.heap + allocated.external < smallest.heap + smallest.external) smallest = allocated;
       if (!kept || retained.heap + retained.external < kept.heap + kept.external) kept = retained;
     }
   } finally {
@@ -123,6 +130,7 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
     retainedHeap: kept?.heap ?? 0,
     retainedExternal: kept?.external ?? 0,
     peak: totals.peak,
+    smallest: { allocated: (smallest?.heap ?? 0) + (smallest?.external ?? 0), heap: smallest?.heap ?? 0, external: smallest?.external ?? 0 },
     runs,
     warmup: plan.warmup,
   };

@@ -1,4 +1,6 @@
 import type { MatcherCore } from './matcher-core';
+import type { BaselineStore } from './baselines/baseline-store';
+import type { Tolerance } from './baselines/tolerance';
 
 // What the environment (Node's realm) shares with code in the test's realm (the matchers): an
 // object on the test's global under a registered symbol, which both realms see.
@@ -10,9 +12,13 @@ export interface EnvironmentBridge {
   resume(): void;
   /** The measuring code, loaded once per worker. */
   core: MatcherCore;
+  /** This test file's allocation baselines (written when the file's run ends). */
+  baselines(): BaselineStore;
+  /** The configured defaults for baselines (testEnvironmentOptions.tracemalloc.baselines). */
+  baselineSettings(): { tolerance: Tolerance; failOnImprovement: boolean };
 }
 
-function bridge(): EnvironmentBridge | undefined {
+export function bridge(): EnvironmentBridge | undefined {
   return (globalThis as { [ENVIRONMENT_BRIDGE]?: EnvironmentBridge })[ENVIRONMENT_BRIDGE];
 }
 

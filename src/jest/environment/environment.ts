@@ -9,6 +9,9 @@ import { OPTIONS_KEY, readEnvironmentOptions, type EnvironmentSettings } from '.
 import type { RawSite, SiteSampler } from './site-sampler';
 import type { FileMemory, TestMemory } from './test-memory';
 import { TestWindow } from './test-window';
+import { BaselineStore, type UpdateMode } from '../baselines/baseline-store';
+import { describeTolerance } from '../baselines/tolerance';
+import { formatSize } from '../../core/units';
 
 const NodeEnvironment = requireFromJest<{ TestEnvironment: typeof NodeEnvironmentClass }>('jest-environment-node').TestEnvironment;
 
@@ -39,6 +42,9 @@ export default class TracemallocEnvironment extends NodeEnvironment {
   private nextKey = 0;
   private stopped = false;
   private readonly lender: SamplerLender = { lend: () => this.sampler?.lend(), takeBack: () => this.sampler?.takeBack() };
+  private readonly baselines: BaselineStore;
+  /** Tests whose whole-test baseline failed: the error is added when the test is done. */
+  private readonly baselineFailures = new Map<Circus.TestEntry, string>();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     const { [OPTIONS_KEY]: raw, ...others } = config.projectConfig.testEnvironmentOptions ?? {};
@@ -46,6 +52,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     // jest-environment-node copies every option onto the test's global: ours stay off it.
     super({ ...config, projectConfig: { ...config.projectConfig, testEnvironmentOptions: others } }, context);
     this.settings = settings;
+    this.baselines = new BaselineStore(context.testPath, (config.globalConfig.updateSnapshot ?? 'new') as UpdateMode);
     // ArrayBuffers swept within GCs from now on, long before the first test: exact external figures
     makeExternalAccountingExact();
     if (settings.sites) {
@@ -62,6 +69,8 @@ export default class TracemallocEnvironment extends NodeEnvironment {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         return (require('../matcher-core') as typeof import('../matcher-core')).matcherCore;
       },
+      baselines: () => this.baselines,
+      baselineSettings: () => ({ tolerance: settings.baselines.tolerance, failOnImprovement: settings.baselines.failOnImprovement }),
     };
     Object.defineProperty(this.global, ENVIRONMENT_BRIDGE, { value: bridge, configurable: true });
     // The profiler is lent to the test's realm (the user's tracer) and to this one (the matchers'
@@ -70,6 +79,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
   }
 
   override async teardown(): Promise<void> {
+    this.finishBaselines(); // without jest-tracemalloc/runner nobody asked for the results
     const globals = globalThis as { [SAMPLER_LENDER]?: SamplerLender };
     if (globals[SAMPLER_LENDER] === this.lender) delete globals[SAMPLER_LENDER];
     await super.teardown();
@@ -124,6 +134,18 @@ export default class TracemallocEnvironment extends NodeEnvironment {
         }
         if (event.test.concurrent) record.concurrent = true;
         this.records.set(event.test, record);
+        if (this.settings.baselines.everyTest && event.name === 'test_fn_success') this.checkWholeTest(event.test, record);
+        break;
+      }
+      case 'test_skip':
+      case 'test_todo':
+        this.baselines.keep(fullTestName(event.test)); // filtered out (-t) or skipped: its baselines stay
+        break;
+      case 'test_done': {
+        const failure = this.baselineFailures.get(event.test);
+        this.baselineFailures.delete(event.test);
+        if (failure && event.test.errors.length === 0) event.test.errors.push(new Error(failure));
+        else if (event.test.errors.length > 0) this.baselines.keep(fullTestName(event.test)); // failed early: keep what it did not reach
         break;
       }
       case 'run_finish':
@@ -131,6 +153,39 @@ export default class TracemallocEnvironment extends NodeEnvironment {
         break;
       default:
     }
+  }
+
+  /** `baselines.everyTest`: the test's own figure against its baseline. */
+  private checkWholeTest(test: Circus.TestEntry, record: TestMemory): void {
+    const key = `${record.name} [whole test]`;
+    const now = { allocated: record.allocated, heap: record.heap, external: record.external, ...(record.retained !== undefined ? { retained: record.retained } : {}) };
+    const { tolerance, failOnImprovement } = this.settings.baselines;
+    const check = this.baselines.check(key, now, tolerance, failOnImprovement);
+    this.baselineFailures.delete(test);
+    if (check.status !== 'failed') return;
+    const base = check.baseline;
+    this.baselineFailures.set(
+      test,
+      check.problem ??
+        `Allocation baseline ${JSON.stringify(key)} in ${check.file}\n` +
+          `Baseline: ${formatSize(base?.allocated ?? 0)}\nNow:      ${formatSize(now.allocated)}\n` +
+          `Change:   ${formatSize(now.allocated - (base?.allocated ?? 0), true)}; tolerance ${describeTolerance(tolerance)}\n\n` +
+          'If the change is intended, run `jest -u` to accept the new figure.',
+    );
+  }
+
+  private baselineSummary: ReturnType<BaselineStore['finish']> | undefined;
+
+  private finishBaselines(): ReturnType<BaselineStore['finish']> {
+    if (this.baselineSummary === undefined) {
+      try {
+        this.baselineSummary = this.baselines.finish();
+      } catch (error) {
+        this.warnings.push(`allocation baselines not written: ${(error as Error).message}`);
+        this.baselineSummary = null;
+      }
+    }
+    return this.baselineSummary;
   }
 
   private startSampler(): void {
@@ -183,7 +238,9 @@ export default class TracemallocEnvironment extends NodeEnvironment {
       this.rawSites = null;
     }
     const tests = [...this.records.values()].map(({ key: _key, ...record }) => record);
+    const baselines = this.finishBaselines();
     const memory: FileMemory = { version: 1, tests, warnings: [...this.warnings] };
+    if (baselines) memory.baselines = baselines;
     if (this.settings.sites) memory.samplingInterval = this.settings.sites.samplingInterval;
     return memory;
   }

@@ -1,5 +1,6 @@
 import { fnmatchToRegExp } from '../../core/fnmatch';
 import { checkCount, describe } from '../../core/units';
+import { DEFAULT_TOLERANCE, readTolerance, type Tolerance, type ToleranceOption } from '../baselines/tolerance';
 
 /** `testEnvironmentOptions.tracemalloc`, as users write it. */
 export interface TracemallocEnvironmentOptions {
@@ -16,12 +17,19 @@ export interface TracemallocEnvironmentOptions {
    * Jest's and the tracer's own frames are always skipped.
    */
   hideFrames?: string[];
+  /**
+   * Allocation baselines (`__memory__/<test file>.json`). `everyTest: true` keeps one for every
+   * test's figure without a matcher in it, failing the tests that regress; `tolerance` and
+   * `failOnImprovement` are the defaults of `toMatchAllocationBaseline` too.
+   */
+  baselines?: { everyTest?: boolean; tolerance?: ToleranceOption; failOnImprovement?: boolean };
 }
 
 export interface EnvironmentSettings {
   sites: { samplingInterval: number; top: number } | null;
   retained: boolean;
   hideFrames: RegExp[];
+  baselines: { everyTest: boolean; tolerance: Tolerance; failOnImprovement: boolean };
 }
 
 export const DEFAULT_SITES = { samplingInterval: 32768, top: 5 };
@@ -37,13 +45,18 @@ export class EnvironmentOptionsError extends Error {
 }
 
 export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
-  const settings: EnvironmentSettings = { sites: null, retained: false, hideFrames: [] };
+  const settings: EnvironmentSettings = {
+    sites: null,
+    retained: false,
+    hideFrames: [],
+    baselines: { everyTest: false, tolerance: DEFAULT_TOLERANCE, failOnImprovement: false },
+  };
   if (raw === undefined) return settings;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EnvironmentOptionsError(`expected an object, got ${describe(raw)}`);
   const options = raw as Record<string, unknown>;
   for (const key of Object.keys(options)) {
-    if (!['sites', 'retained', 'hideFrames'].includes(key)) {
-      throw new EnvironmentOptionsError(`unknown option ${JSON.stringify(key)}; known options are sites, retained, hideFrames`);
+    if (!['sites', 'retained', 'hideFrames', 'baselines'].includes(key)) {
+      throw new EnvironmentOptionsError(`unknown option ${JSON.stringify(key)}; known options are sites, retained, hideFrames, baselines`);
     }
   }
   const check = <T>(work: () => T): T => {
@@ -54,7 +67,7 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
     }
   };
 
-  const { sites, retained, hideFrames } = options;
+  const { sites, retained, hideFrames, baselines } = options;
   if (sites === true) settings.sites = { ...DEFAULT_SITES };
   else if (typeof sites === 'object' && sites !== null && !Array.isArray(sites)) {
     const given = sites as Record<string, unknown>;
@@ -77,6 +90,24 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
       throw new EnvironmentOptionsError(`hideFrames must be an array of file name patterns, got ${JSON.stringify(hideFrames)}`);
     }
     settings.hideFrames = (hideFrames as string[]).map(fnmatchToRegExp);
+  }
+
+  if (baselines !== undefined) {
+    if (typeof baselines !== 'object' || baselines === null || Array.isArray(baselines)) {
+      throw new EnvironmentOptionsError(`baselines must be { everyTest?, tolerance?, failOnImprovement? }, got ${describe(baselines)}`);
+    }
+    const given = baselines as Record<string, unknown>;
+    for (const key of Object.keys(given)) {
+      if (!['everyTest', 'tolerance', 'failOnImprovement'].includes(key)) throw new EnvironmentOptionsError(`unknown option baselines.${key}; known are everyTest, tolerance, failOnImprovement`);
+    }
+    for (const key of ['everyTest', 'failOnImprovement']) {
+      if (given[key] !== undefined && typeof given[key] !== 'boolean') throw new EnvironmentOptionsError(`baselines.${key} must be a boolean, got ${describe(given[key])}`);
+    }
+    settings.baselines = {
+      everyTest: given.everyTest === true,
+      tolerance: check(() => readTolerance(given.tolerance)),
+      failOnImprovement: given.failOnImprovement === true,
+    };
   }
   return settings;
 }

@@ -1,3 +1,5 @@
+import type { BaselineSummary } from '../baselines/baseline-store';
+
 // What the environment measured for one file, carried to reporters on Jest's test file result.
 
 /** One allocating function of a test (sampled: sizes are estimates). */
@@ -41,6 +43,8 @@ export interface FileMemory {
   samplingInterval?: number;
   /** Problems that cost figures but not the run, e.g. a test the environment could not follow. */
   warnings: string[];
+  /** What happened to the file's allocation baselines. */
+  baselines?: BaselineSummary;
 }
 
 /** The field of Jest's TestResult that carries a file's figures (see runner.ts). */

@@ -2,3 +2,4 @@
 export { toAllocateLessThan } from './toAllocateLessThan';
 export { toRetainLessThan } from './toRetainLessThan';
 export { toLeak } from './toLeak';
+export { toMatchAllocationBaseline } from './toMatchAllocationBaseline';

@@ -1,10 +1,11 @@
 import { formatSize } from '../../core/units';
 import type { ReportedTest } from './memory-report';
+import type { BaselineSummary } from '../baselines/baseline-store';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 
 /** The Markdown summary for CI job pages ($GITHUB_STEP_SUMMARY): totals and the top tests. */
-export function markdownSummary(tests: readonly ReportedTest[], top: number): string {
+export function markdownSummary(tests: readonly ReportedTest[], top: number, baselines: readonly BaselineSummary[] = []): string {
   const total = tests.reduce((sum, t) => sum + t.allocated, 0);
   const files = new Set(tests.map((t) => t.file)).size;
   const lines = [
@@ -17,6 +18,14 @@ export function markdownSummary(tests: readonly ReportedTest[], top: number): st
     lines.push('', `| Test | Allocated | Heap | External | Peak |`, '| --- | ---: | ---: | ---: | ---: |');
     for (const t of sorted) {
       lines.push(`| \`${cell(t.file)}\` › ${cell(t.name)} | ${formatSize(t.allocated)} | ${formatSize(t.heap)} | ${formatSize(t.external)} | ${formatSize(t.peak)} |`);
+    }
+  }
+  const regressions = baselines.flatMap((b) => b.regressions.map((r) => ({ ...r, file: b.file })));
+  if (regressions.length > 0) {
+    lines.push('', `**${regressions.length} allocation baseline regression${regressions.length === 1 ? '' : 's'}**`, '', '| Baseline | File | Baseline | Now | Change |', '| --- | --- | ---: | ---: | ---: |');
+    for (const r of regressions) {
+      const pct = r.baseline === 0 ? '' : ` (+${(((r.now - r.baseline) / r.baseline) * 100).toFixed(1)}%)`;
+      lines.push(`| ${cell(r.key)} | \`${cell(r.file)}\` | ${formatSize(r.baseline)} | ${formatSize(r.now)} | ${formatSize(r.now - r.baseline, true)}${pct} |`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -36,7 +36,10 @@ interface FileResult {
 const toPosix = (path: string): string => path.split(sep).join('/');
 
 /** A file's entries: the environment's figures with Jest's status, paths relative to rootDir. */
-export function entriesOf(result: FileResult, rootDir: string): { tests: ReportedTest[]; warnings: string[]; samplingInterval?: number } | null {
+export function entriesOf(
+  result: FileResult,
+  rootDir: string,
+): { tests: ReportedTest[]; warnings: string[]; samplingInterval?: number; baselines?: FileMemory['baselines'] } | null {
   const memory = result[RESULT_FIELD];
   if (!memory) return null;
   const file = toPosix(relative(rootDir, result.testFilePath));
@@ -55,7 +58,13 @@ export function entriesOf(result: FileResult, rootDir: string): { tests: Reporte
     return entry;
   });
   const warnings = memory.warnings.map((warning) => `${file}: ${warning}`);
-  return memory.samplingInterval ? { tests, warnings, samplingInterval: memory.samplingInterval } : { tests, warnings };
+  if (memory.baselines?.error) warnings.push(memory.baselines.error);
+  return {
+    tests,
+    warnings,
+    ...(memory.samplingInterval ? { samplingInterval: memory.samplingInterval } : {}),
+    ...(memory.baselines ? { baselines: { ...memory.baselines, file: toPosix(relative(rootDir, memory.baselines.file)) } } : {}),
+  };
 }
 
 /** Stable JSON: keys in a fixed order, one test per line group, trailing newline. */

@@ -1,0 +1,45 @@
+import { formatSize, parseSize, describe } from '../../core/units';
+
+/** A change counts when it passes both: the percentage of the baseline and the bytes. */
+export interface Tolerance {
+  percent: number;
+  bytes: number;
+}
+
+/**
+ * Measured (bench/jest-suite.mjs, unchanged code run again in fresh processes): the smallest of 5
+ * calls moved by at most a few percent and tens of KiB on small functions. 10% and 32 KiB leave
+ * room for that and catch a function that allocates a tenth more.
+ */
+export const DEFAULT_TOLERANCE: Tolerance = { percent: 10, bytes: 32 * 1024 };
+
+export type ToleranceOption = string | number | { percent?: number; bytes?: number | string };
+
+/** `'10%'` (percent), `'64KiB'` or a number (bytes), or `{ percent, bytes }`; the other part keeps its default. */
+export function readTolerance(value: unknown, base: Tolerance = DEFAULT_TOLERANCE): Tolerance {
+  if (value === undefined) return base;
+  if (typeof value === 'string') {
+    const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
+    if (percent) return { ...base, percent: Number(percent[1]) };
+  }
+  if (typeof value === 'string' || typeof value === 'number') return { ...base, bytes: parseSize(value) };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const given = value as { percent?: unknown; bytes?: unknown };
+    for (const key of Object.keys(given)) if (key !== 'percent' && key !== 'bytes') throw new TypeError(`unknown tolerance key ${JSON.stringify(key)}; use percent and bytes`);
+    if (given.percent !== undefined && (typeof given.percent !== 'number' || !Number.isFinite(given.percent) || given.percent < 0)) {
+      throw new RangeError(`tolerance.percent must be a number of 0 or more, got ${describe(given.percent)}`);
+    }
+    return { percent: (given.percent as number | undefined) ?? base.percent, bytes: given.bytes === undefined ? base.bytes : parseSize(given.bytes as string | number) };
+  }
+  throw new TypeError(`tolerance must be a percentage ('10%'), a size ('64KiB') or { percent, bytes }, got ${describe(value)}`);
+}
+
+export const describeTolerance = (t: Tolerance): string => `${t.percent}% and ${formatSize(t.bytes)}`;
+
+/** How `now` stands against `baseline`: a change beyond both parts of the tolerance counts. */
+export function judge(baseline: number, now: number, tolerance: Tolerance): 'same' | 'worse' | 'better' {
+  const change = now - baseline;
+  const beyond = Math.abs(change) > tolerance.bytes && Math.abs(change) > (baseline * tolerance.percent) / 100;
+  if (!beyond) return 'same';
+  return change > 0 ? 'worse' : 'better';
+}
