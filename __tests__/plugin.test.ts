@@ -16,7 +16,13 @@ import { lineOf } from './helpers/lines';
 
 describe('environment options', () => {
   test('defaults, and sites: true', () => {
-    expect(readEnvironmentOptions(undefined)).toEqual({ sites: null, retained: false, hideFrames: [] });
+    expect(readEnvironmentOptions(undefined)).toEqual({
+      sites: null,
+      retained: false,
+      hideFrames: [],
+      baselines: { everyTest: false, tolerance: { percent: 10, bytes: 32768 }, failOnImprovement: false },
+    });
+    expect(readEnvironmentOptions({ baselines: { everyTest: true, tolerance: '25%' } }).baselines).toEqual({ everyTest: true, tolerance: { percent: 25, bytes: 32768 }, failOnImprovement: false });
     expect(readEnvironmentOptions({ sites: true, retained: true })).toMatchObject({ sites: { samplingInterval: 32768, top: 5 }, retained: true });
     expect(readEnvironmentOptions({ sites: { top: 3 } }).sites).toEqual({ samplingInterval: 32768, top: 3 });
     expect(readEnvironmentOptions({ hideFrames: ['*/vendor/*'] }).hideFrames[0]?.test('/app/vendor/x.js')).toBe(true);
@@ -24,7 +30,8 @@ describe('environment options', () => {
 
   test.each([
     ['not an object', 'yes', 'expected an object, got string "yes"'],
-    ['unknown option', { site: true }, 'unknown option "site"; known options are sites, retained, hideFrames'],
+    ['unknown option', { site: true }, 'unknown option "site"; known options are sites, retained, hideFrames, baselines'],
+    ['a bad tolerance', { baselines: { tolerance: 'a lot' } }, `Cannot read "a lot" as a size: expected a number and a unit, like '1MiB', '512 KiB' or '100kB'`],
     ['sites of the wrong type', { sites: 'yes' }, 'sites must be a boolean or { samplingInterval?, top? }, got string "yes"'],
     ['unknown sites option', { sites: { interval: 4 } }, 'unknown option sites.interval; known are samplingInterval, top'],
     ['zero interval', { sites: { samplingInterval: 0 } }, 'sites.samplingInterval must be an integer of 1 or more, got number 0'],
@@ -89,7 +96,10 @@ describe('outsideTestFigures', () => {
 
   test('pauses the environment around sync and async work, and on a throw', async () => {
     const calls: string[] = [];
-    (globalThis as Record<symbol, unknown>)[ENVIRONMENT_BRIDGE] = { pause: () => calls.push('pause'), resume: () => calls.push('resume'), core: null };
+    (globalThis as Record<symbol, unknown>)[ENVIRONMENT_BRIDGE] = {
+      pause: () => (calls.push('pause'), 7),
+      resume: (token: number) => calls.push(`resume ${token}`),
+    };
     expect(outsideTestFigures(() => 1)).toBe(1);
     await expect(outsideTestFigures(async () => 2)).resolves.toBe(2);
     expect(() =>
@@ -97,7 +107,7 @@ describe('outsideTestFigures', () => {
         throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect(calls).toEqual(['pause', 'resume', 'pause', 'resume', 'pause', 'resume']);
+    expect(calls).toEqual(['pause', 'resume 7', 'pause', 'resume 7', 'pause', 'resume 7']);
   });
 
   test('without an environment it only runs the work', () => {
@@ -261,5 +271,80 @@ describe('reporter runs', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('baselines', () => {
+  const { BaselineStore } = require('../src/jest/baselines/baseline-store') as typeof import('../src/jest/baselines/baseline-store');
+  const { parseBaselines, serializeBaselines, baselinePathFor } = require('../src/jest/baselines/baseline-file') as typeof import('../src/jest/baselines/baseline-file');
+  const { judge, readTolerance } = require('../src/jest/baselines/tolerance') as typeof import('../src/jest/baselines/tolerance');
+  const tolerance = { percent: 10, bytes: 1024 };
+  const entry = (allocated: number) => ({ allocated, heap: allocated, external: 0 });
+  const node = Number(process.versions.node.split('.')[0]);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tracemalloc-baselines-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('tolerance: a change counts beyond both the percentage and the bytes', () => {
+    expect(judge(100_000, 109_000, tolerance)).toBe('same');
+    expect(judge(100_000, 111_000, tolerance)).toBe('worse');
+    expect(judge(5_000, 5_900, tolerance)).toBe('same'); // 18% but under 1 KiB
+    expect(judge(100_000, 80_000, tolerance)).toBe('better');
+    expect(readTolerance('5%')).toEqual({ percent: 5, bytes: 32768 });
+    expect(readTolerance('64KiB')).toEqual({ percent: 10, bytes: 65536 });
+    expect(readTolerance({ percent: 0, bytes: 0 })).toEqual({ percent: 0, bytes: 0 });
+    expect(() => readTolerance({ pct: 3 })).toThrow('unknown tolerance key "pct"');
+  });
+
+  test('the file format: sorted keys, one figure per line, a trailing newline; bad files named', () => {
+    const text = serializeBaselines({ node, entries: { 'b 1': entry(2), 'a 1': { heap: 1, allocated: 1, external: 0 } } });
+    expect(text).toBe(
+      `{\n  "format": "jest-tracemalloc-baselines",\n  "version": 1,\n  "node": ${node},\n  "baselines": {\n` +
+        '    "a 1": {\n      "allocated": 1,\n      "external": 0,\n      "heap": 1\n    },\n' +
+        '    "b 1": {\n      "allocated": 2,\n      "external": 0,\n      "heap": 2\n    }\n  }\n}\n',
+    );
+    expect(parseBaselines(text, 'f.json').entries['b 1']?.allocated).toBe(2);
+    expect(() => parseBaselines('{"format":"jest-tracemalloc-baselines","version":1,"node":20,"baselines":{"x":{"allocated":-1,"heap":0,"external":0}}}', 'f.json')).toThrow(
+      'Cannot read the allocation baselines in f.json: baseline "x" needs a number of bytes "allocated"',
+    );
+    expect(() => parseBaselines('{"__proto__": {}}', 'f.json')).toThrow('refusing key "__proto__"');
+    expect(baselinePathFor('/p/src/a.test.ts')).toBe('/p/src/__memory__/a.test.ts.json');
+  });
+
+  test('snapshot semantics: written, matched, failed, -u updated, obsolete kept unless -u, --ci writes nothing', () => {
+    const testPath = join(dir, 'a.test.ts');
+    const first = new BaselineStore(testPath, 'new');
+    expect(first.check(first.nextKey('t'), entry(100_000), tolerance, false).status).toBe('written');
+    expect(first.check(first.nextKey('t'), entry(50_000), tolerance, false).status).toBe('written');
+    expect(first.check(first.nextKey('gone'), entry(1), tolerance, false).status).toBe('written');
+    expect(first.finish()).toMatchObject({ written: 3 });
+
+    const ci = new BaselineStore(testPath, 'none');
+    expect(ci.check(ci.nextKey('t'), entry(105_000), tolerance, false).status).toBe('matched');
+    expect(ci.check(ci.nextKey('t'), entry(80_000), tolerance, false)).toMatchObject({ status: 'failed', baseline: entry(50_000) });
+    expect(ci.check(ci.nextKey('new test'), entry(1), tolerance, false).problem).toContain('--ci does not write baselines');
+    expect(ci.finish()).toMatchObject({ matched: 1, failed: 2, obsolete: ['gone 1'], regressions: [{ key: 't 2', baseline: 50_000, now: 80_000 }] });
+
+    const update = new BaselineStore(testPath, 'all');
+    update.check(update.nextKey('t'), entry(100_000), tolerance, false);
+    expect(update.check(update.nextKey('t'), entry(80_000), tolerance, false).status).toBe('updated');
+    update.finish();
+    const saved = JSON.parse(readFileSync(baselinePathFor(testPath), 'utf8'));
+    expect(saved.baselines).toEqual({ 't 1': entry(100_000), 't 2': entry(80_000) }); // 'gone 1' removed by -u
+  });
+
+  test('skipped or failed tests keep their entries, even with -u', () => {
+    const testPath = join(dir, 'b.test.ts');
+    const first = new BaselineStore(testPath, 'new');
+    first.check(first.nextKey('kept'), entry(1), tolerance, false);
+    first.check(first.nextKey('ran'), entry(1), tolerance, false);
+    first.finish();
+    const filtered = new BaselineStore(testPath, 'all');
+    filtered.keep('kept');
+    filtered.check(filtered.nextKey('ran'), entry(1), tolerance, false);
+    expect(filtered.finish()?.obsolete).toEqual([]);
+    expect(Object.keys(JSON.parse(readFileSync(baselinePathFor(testPath), 'utf8')).baselines)).toEqual(['kept 1', 'ran 1']);
   });
 });

@@ -92,6 +92,7 @@ export default class TracemallocReporter {
   private samplingInterval: number | undefined;
   private baselines: BaselineSummary[] = [];
   private filesWithout = 0;
+  private filesWith = 0;
   private error: Error | undefined;
   /** Where the table and warnings go (Jest's own reporters write to stderr too). */
   out: { write(text: string): unknown } = process.stderr;
@@ -106,6 +107,8 @@ export default class TracemallocReporter {
     this.tests = [];
     this.warnings = [];
     this.baselines = [];
+    this.samplingInterval = undefined;
+    this.filesWith = 0;
     this.filesWithout = 0;
     this.error = undefined;
   }
@@ -116,6 +119,7 @@ export default class TracemallocReporter {
       this.filesWithout++;
       return;
     }
+    this.filesWith++;
     this.tests.push(...entries.tests);
     this.warnings.push(...entries.warnings);
     if (entries.samplingInterval) this.samplingInterval = entries.samplingInterval;
@@ -124,7 +128,7 @@ export default class TracemallocReporter {
 
   onRunComplete(): void {
     const out: string[] = [];
-    if (this.filesWithout > 0 && this.tests.length === 0) {
+    if (this.filesWithout > 0 && this.filesWith === 0) {
       out.push(
         'jest-tracemalloc: no per-test figures. Use `preset: \'jest-tracemalloc\'`, or both `testEnvironment: \'jest-tracemalloc/environment\'` and `testRunner: \'jest-tracemalloc/runner\'`.',
       );
@@ -134,7 +138,7 @@ export default class TracemallocReporter {
     for (const warning of this.warnings) out.push(`jest-tracemalloc warning: ${warning}`);
     const baselineLine = baselineSummaryLine(this.baselines);
     if (baselineLine) out.push(baselineLine);
-    if (this.settings.outputFile && this.tests.length > 0) {
+    if (this.settings.outputFile && this.filesWith > 0) { // even with no test: no stale report left behind
       const tests = [...this.tests].sort((a, b) => (a.file === b.file ? 0 : a.file < b.file ? -1 : 1));
       const report: MemoryReport = {
         format: 'jest-tracemalloc-report',

@@ -25,7 +25,13 @@ export default async function tracemallocRunner(
   if (typeof measured.tracemallocResults === 'function') {
     // Jest's maps of the files it transformed: sites point at the original source lines
     const sourceMaps = (runtime as { getSourceMaps?: () => ReadonlyMap<string, string> }).getSourceMaps?.();
-    result[RESULT_FIELD] = measured.tracemallocResults(sourceMaps ? { sourceMaps } : {});
+    try {
+      result[RESULT_FIELD] = measured.tracemallocResults(sourceMaps ? { sourceMaps } : {});
+    } catch (error) {
+      // the tests ran and passed or failed on their own: only the figures are lost
+      const memory: FileMemory = { version: 1, tests: [], warnings: [`no figures for this file: ${(error as Error).message}`] };
+      result[RESULT_FIELD] = memory;
+    }
   }
   return result;
 }

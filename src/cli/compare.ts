@@ -31,9 +31,10 @@ function readThreshold(value: string | undefined): Threshold | null {
   }
 }
 
-const formatOf = (file: string): unknown => {
+/** The file's "format" field, read from its start (both formats write it first); the readers check the rest. */
+const formatOf = (file: string): string | undefined => {
   try {
-    return (JSON.parse(readFileSync(file, 'utf8').slice(0, 1 << 20)) as { format?: unknown }).format;
+    return /"format"\s*:\s*"([^"]+)"/.exec(readFileSync(file, 'utf8').slice(0, 4096))?.[1];
   } catch {
     return undefined; // the reader below names what is wrong
   }

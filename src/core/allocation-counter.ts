@@ -125,6 +125,16 @@ export class AllocationCounter {
     return this.peakSoFar();
   }
 
+  /** Heap + external in use when `begin()` read it. */
+  startInUse(): number {
+    return this.start.heap + this.start.external;
+  }
+
+  /** Highest heap + external in use seen so far (absolute, not above the start). */
+  highestInUse(): number {
+    return this.highest;
+  }
+
   /** The peak as of the last reading (`allocated()` has just read memory: no second reading). */
   peakSoFar(): number {
     return Math.max(0, this.highest - this.start.heap - this.start.external);

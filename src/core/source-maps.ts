@@ -52,12 +52,6 @@ function loadMap(sourceMapUrl: string, scriptFilename: string): TraceMap | null 
   }
 }
 
-/**
- * Maps positions of transformed code (tsc, ts-jest, babel-jest, tsx) back to the original source.
- * Maps come, in order, from Node's own cache (`--enable-source-maps`), from the script's
- * `sourceMappingURL` comment on disk, or from the debugger's view of the script as it was compiled,
- * which is the only place the map of code transformed in memory (Jest's transforms) can be found.
- */
 export interface SourceMapperOptions {
   /**
    * Map files of transformed code by the transformed file's path (Jest's runtime keeps them: its
@@ -67,6 +61,12 @@ export interface SourceMapperOptions {
   mapFiles?: ReadonlyMap<string, string>;
 }
 
+/**
+ * Maps positions of transformed code (tsc, ts-jest, babel-jest, tsx) back to the original source.
+ * Maps come, in order, from the map files given (Jest's, for the files it transformed), Node's own
+ * cache (`--enable-source-maps`), the script's `sourceMappingURL` comment on disk, or, when no map
+ * files were given, the debugger's view of the script as it was compiled.
+ */
 export class SourceMapper {
   private readonly maps = new Map<string, TraceMap | null>();
   private readonly askedDebugger = new Set<string>();
@@ -101,7 +101,7 @@ export class SourceMapper {
     const mapFile = this.options.mapFiles?.get(filename);
     if (mapFile) {
       try {
-        // Jest's cache holds the map away from the source: its relative `sources` are the source's
+        // Jest's cache keeps the map away from the source; its relative `sources` are relative to the source
         return new TraceMap(readFileSync(mapFile, 'utf8') as SourceMapInput, pathToFileURL(filename).href);
       } catch {
         return null;

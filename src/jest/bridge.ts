@@ -1,3 +1,4 @@
+import { isThenable } from '../core/drive';
 import type { MatcherCore } from './matcher-core';
 import type { BaselineStore } from './baselines/baseline-store';
 import type { Tolerance } from './baselines/tolerance';
@@ -7,9 +8,9 @@ import type { Tolerance } from './baselines/tolerance';
 export const ENVIRONMENT_BRIDGE = Symbol.for('jest-tracemalloc.environment');
 
 export interface EnvironmentBridge {
-  /** Keeps a matcher's own measuring out of the running tests' figures. */
-  pause(): void;
-  resume(): void;
+  /** Keeps a matcher's own measuring out of the running tests' figures; `resume` takes what `pause` returned. */
+  pause(): number;
+  resume(token: number): void;
   /** The measuring code, loaded once per worker. */
   core: MatcherCore;
   /** This test file's allocation baselines (written when the file's run ends). */
@@ -37,17 +38,15 @@ export function matcherCore(): MatcherCore {
 export function outsideTestFigures<T>(work: () => T): T {
   const current = bridge();
   if (!current) return work();
-  current.pause();
+  const token = current.pause();
   let result: T;
   try {
     result = work();
   } catch (error) {
-    current.resume();
+    current.resume(token);
     throw error;
   }
-  if (result && typeof (result as { then?: unknown }).then === 'function') {
-    return Promise.resolve(result).finally(() => current.resume()) as T;
-  }
-  current.resume();
+  if (isThenable(result)) return Promise.resolve(result).finally(() => current.resume(token)) as T;
+  current.resume(token);
   return result;
 }

@@ -39,9 +39,27 @@ export default class TracemallocEnvironment extends NodeEnvironment {
   private sampler: SiteSampler | null = null;
   private rawSites: Map<number, RawSite[]> | null = null;
   private pauses = 0;
+  /** Pauses of an earlier generation (a matcher that never settled) are not waited for. */
+  private generation = 0;
   private nextKey = 0;
   private stopped = false;
-  private readonly lender: SamplerLender = { lend: () => this.sampler?.lend(), takeBack: () => this.sampler?.takeBack() };
+  private samplerLent = false;
+  /**
+   * V8 has one sampling profiler: the tracer and the matchers, in either realm, borrow it here one
+   * at a time (each realm has its own copy of the tracer, so only this object can say it is taken).
+   */
+  private readonly lender: SamplerLender = {
+    lend: () => {
+      if (this.samplerLent) throw new Error("V8's sampling heap profiler is in use (by the tracer or a matcher's sites) in this test");
+      this.samplerLent = true;
+      this.sampler?.lend();
+    },
+    takeBack: () => {
+      if (!this.samplerLent) return;
+      this.samplerLent = false;
+      this.sampler?.takeBack();
+    },
+  };
   private readonly baselines: BaselineStore;
   /** Tests whose whole-test baseline failed: the error is added when the test is done. */
   private readonly baselineFailures = new Map<Circus.TestEntry, string>();
@@ -64,7 +82,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     }
     const bridge: EnvironmentBridge = {
       pause: () => this.pause(),
-      resume: () => this.resume(),
+      resume: (token) => this.resume(token),
       get core() {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         return (require('../matcher-core') as typeof import('../matcher-core')).matcherCore;
@@ -80,6 +98,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
 
   override async teardown(): Promise<void> {
     this.finishBaselines(); // without jest-tracemalloc/runner nobody asked for the results
+    this.release();
     const globals = globalThis as { [SAMPLER_LENDER]?: SamplerLender };
     if (globals[SAMPLER_LENDER] === this.lender) delete globals[SAMPLER_LENDER];
     await super.teardown();
@@ -87,14 +106,37 @@ export default class TracemallocEnvironment extends NodeEnvironment {
 
   handleTestEvent(event: Circus.Event): void {
     if (this.stopped) return;
+    this.guarded(event.name, () => this.follow(event));
+  }
+
+  /** The figures are lost, the tests are not: after an internal error, stop measuring this file and say why. */
+  private guarded(where: string, work: () => void): void {
     try {
-      this.follow(event);
+      work();
     } catch (error) {
-      // The figures are lost, the tests are not: stop measuring this file and say why.
       this.stopped = true;
-      this.warnings.push(`stopped measuring after an internal error at ${event.name}: ${(error as Error).stack ?? String(error)}`);
-      for (const { window } of this.open.values()) window.pause();
-      this.open.clear();
+      this.warnings.push(`stopped measuring after an internal error at ${where}: ${(error as Error).stack ?? String(error)}`);
+      this.release();
+    }
+  }
+
+  /** Stops whatever still runs: open windows' GC profilers, the sites session. */
+  private release(): void {
+    for (const { window } of this.open.values()) {
+      try {
+        window.pause();
+      } catch {
+        // already reported
+      }
+    }
+    this.open.clear();
+    if (this.sampler) {
+      try {
+        this.sampler.finish(0);
+      } catch {
+        // the session is gone either way
+      }
+      this.sampler = null;
     }
   }
 
@@ -104,11 +146,19 @@ export default class TracemallocEnvironment extends NodeEnvironment {
         this.startSampler();
         break;
       case 'test_fn_start': {
+        if (this.pauses > 0 && this.open.size === 0) {
+          // a matcher of an earlier test never settled (it timed out, or was not awaited)
+          this.warnings.push(`a memory matcher of an earlier test never finished; "${fullTestName(event.test)}" and later tests are measured regardless`);
+          this.pauses = 0;
+          this.generation++;
+        }
         const key = this.nextKey++;
         const window = new TestWindow(this.settings.retained);
         this.open.set(event.test, { key, window });
-        this.sampler?.mark(key, true);
-        if (this.pauses === 0) window.resume();
+        if (this.pauses === 0) {
+          this.sampler?.mark(key, true);
+          window.resume();
+        }
         break;
       }
       case 'test_fn_success':
@@ -117,7 +167,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
         if (!open) break;
         this.open.delete(event.test);
         const figures = open.window.finish();
-        this.sampler?.mark(open.key, false);
+        if (this.pauses === 0) this.sampler?.mark(open.key, false); // paused: already closed
         const record: TestMemory & { key: number } = {
           key: open.key,
           name: fullTestName(event.test),
@@ -197,27 +247,34 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     }
   }
 
+  private samplerProblems: string[] = [];
+
   private finishSites(): void {
     if (!this.sampler || !this.settings.sites) return;
-    this.rawSites = this.sampler.finish(this.settings.sites.top);
+    const sampler = this.sampler;
     this.sampler = null;
+    this.samplerProblems.push(...sampler.problems);
+    this.rawSites = sampler.finish(this.settings.sites.top);
   }
 
   /** A matcher measures: what it runs is not the test's. */
-  private pause(): void {
-    if (this.pauses++ > 0) return;
-    for (const { key, window } of this.open.values()) {
-      window.pause();
-      this.sampler?.mark(key, false);
-    }
+  /** A matcher measures: what it runs is not the test's. Returns the token `resume()` takes. */
+  private pause(): number {
+    if (this.stopped || this.pauses++ > 0) return this.generation;
+    this.guarded('pause', () => {
+      // windows first, then the marks: a mark's allocation is no open window's
+      for (const { window } of this.open.values()) window.pause();
+      for (const { key } of this.open.values()) this.sampler?.mark(key, false);
+    });
+    return this.generation;
   }
 
-  private resume(): void {
-    if (this.pauses === 0 || --this.pauses > 0) return;
-    for (const { key, window } of this.open.values()) {
-      this.sampler?.mark(key, true);
-      window.resume();
-    }
+  private resume(token: number): void {
+    if (this.stopped || token !== this.generation || this.pauses === 0 || --this.pauses > 0) return;
+    this.guarded('resume', () => {
+      for (const { key } of this.open.values()) this.sampler?.mark(key, true);
+      for (const { window } of this.open.values()) window.resume();
+    });
   }
 
   /**
@@ -226,6 +283,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
    */
   tracemallocResults(context: { sourceMaps?: ReadonlyMap<string, string> } = {}): FileMemory {
     if (this.sampler) this.finishSites(); // run_finish did not come (the run was interrupted)
+    for (const problem of this.samplerProblems.splice(0)) this.warnings.push(problem);
     if (this.rawSites) {
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -7,7 +7,7 @@ import { isJestFrame } from '../jest-frames';
 import type { TestSite } from './test-memory';
 
 // Starting and stopping the sampling heap profiler around every test made a suite 3.8x slower
-// (DESIGN.md). Instead one session runs per test file, and each test boundary leaves a mark in it:
+// (measured by the project's first design notes). Instead one session runs per test file, and each test boundary leaves a mark in it:
 // an allocation of two sampling intervals in a function of its own name. With the profiler's
 // randomness suppressed it samples every `interval` bytes, so the mark is always sampled, and the
 // samples between a test's two marks (by ordinal) are the test's.
@@ -47,8 +47,11 @@ export class SiteSampler {
   private current: Segment | null = null;
   private readonly open = new Set<number>();
   private boundaries = 0;
-  private lent = 0;
+  private lent = false;
+  private wanted = false;
   private finished = false;
+  /** What went wrong with the session (the tests go on; their sites may be missing). */
+  readonly problems: string[] = [];
 
   constructor(
     private readonly interval: number,
@@ -57,7 +60,8 @@ export class SiteSampler {
   ) {}
 
   start(): void {
-    if (this.current || this.finished || this.lent > 0) return;
+    this.wanted = true;
+    if (this.current || this.finished || this.lent) return;
     setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
     try {
       startSampling({ samplingInterval: this.interval, includeGarbage: true }, false);
@@ -91,13 +95,22 @@ export class SiteSampler {
 
   /** Code in the test (the tracer, a matcher's sites) takes the profiler: the session pauses. */
   lend(): void {
-    this.lent++;
-    this.stopSegment();
+    this.lent = true;
+    try {
+      this.stopSegment();
+    } catch (error) {
+      this.problems.push(`the sites session could not pause: ${(error as Error).message}`);
+    }
   }
 
   takeBack(): void {
-    this.lent = Math.max(0, this.lent - 1);
-    if (this.lent === 0 && !this.finished && this.segments.length > 0) this.start();
+    this.lent = false;
+    if (!this.wanted || this.finished) return;
+    try {
+      this.start();
+    } catch (error) {
+      this.problems.push(`the sites session could not resume: ${(error as Error).message}`);
+    }
   }
 
   /** Ends the session and returns each test's top allocating functions, not yet source-mapped. */

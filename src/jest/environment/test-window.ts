@@ -15,7 +15,8 @@ export class TestWindow {
   private readonly counter = new AllocationCounter();
   private readonly allocated: MemoryParts = { heap: 0, external: 0 };
   private readonly retained: MemoryParts = { heap: 0, external: 0 };
-  private peak = 0;
+  private origin: number | null = null;
+  private highest = 0;
   private running = false;
 
   constructor(private readonly withRetained: boolean) {}
@@ -24,13 +25,14 @@ export class TestWindow {
     if (this.running) return;
     if (this.withRetained) forceGc(); // retained counts from a clean heap
     this.counter.begin();
+    this.origin ??= this.counter.startInUse(); // the peak counts from where the body started
     this.running = true;
   }
 
   pause(): void {
     if (!this.running) return;
     const allocated = this.counter.finish();
-    this.peak = Math.max(this.peak, this.counter.peakSoFar());
+    this.highest = Math.max(this.highest, this.counter.highestInUse());
     this.allocated.heap += allocated.heap;
     this.allocated.external += allocated.external;
     if (this.withRetained) {
@@ -44,6 +46,7 @@ export class TestWindow {
 
   finish(): WindowFigures {
     this.pause();
-    return { allocated: { ...this.allocated }, peak: this.peak, retained: this.withRetained ? { ...this.retained } : null };
+    const peak = this.origin === null ? 0 : Math.max(0, this.highest - this.origin);
+    return { allocated: { ...this.allocated }, peak, retained: this.withRetained ? { ...this.retained } : null };
   }
 }

@@ -2,6 +2,7 @@ import type { MatcherContext, ExpectationResult } from 'expect';
 import type { Measurement, MeasureOptions } from '../../core/measure';
 import { isJestFrame } from '../jest-frames';
 import { matcherCore, outsideTestFigures } from '../bridge';
+import { isThenable } from '../../core/drive';
 import { formatSize, parseSize, describe as describeValue, type Size } from '../../core/units';
 
 /** Options the memory matchers take: measure()'s, without sites (the matchers add them on failure). */
@@ -50,20 +51,20 @@ export function readOptions(context: MatcherContext, name: string, options: unkn
 
 /** Runs `then` on a value or on what its promise resolves to, keeping the matcher sync when fn is. */
 export function andThen<T, U>(value: T | Promise<T>, then: (value: T) => U | Promise<U>): U | Promise<U> {
-  const thenable = value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-  return thenable ? Promise.resolve(value).then(then) : then(value as T);
+  return isThenable(value) ? Promise.resolve(value).then(then) : then(value as T);
 }
 
-/** Measures, turning bad options into a matcher error. */
+/** Measures, turning bad options into a matcher error (and only those: fn's own errors stay fn's). */
 export function measured(context: MatcherContext, name: string, fn: () => unknown, options: MemoryMatcherOptions): Measurement | Promise<Measurement> {
+  checkMeasureOptions(context, name, options);
+  return outsideTestFigures(() => matcherCore().measure(fn, options));
+}
+
+export function checkMeasureOptions(context: MatcherContext, name: string, options: MeasureOptions): void {
   try {
-    return outsideTestFigures(() => matcherCore().measure(fn, options));
+    matcherCore().readMeasureOptions(options);
   } catch (error) {
-    // by name: the environment's measure() throws errors of Node's realm, not the test's
-    if ((error as Error)?.name === 'RangeError' || (error as Error)?.name === 'TypeError') {
-      throw matcherError(context, name, 'bad options', (error as Error).message);
-    }
-    throw error;
+    throw matcherError(context, name, 'bad options', (error as Error).message);
   }
 }
 

@@ -6,7 +6,7 @@ import { isJestFrame } from '../jest-frames';
 import type { BaselineEntry, BaselineSite } from '../baselines/baseline-file';
 import { siteFile, type BaselineCheck } from '../baselines/baseline-store';
 import { describeTolerance, readTolerance, type Tolerance, type ToleranceOption } from '../baselines/tolerance';
-import { andThen, checkFunction, matcherError, sizeWithParts, type ExpectationResult, type MatcherContext } from './shared';
+import { andThen, checkFunction, checkMeasureOptions, matcherError, sizeWithParts, type ExpectationResult, type MatcherContext } from './shared';
 
 const name = 'toMatchAllocationBaseline';
 const SITES = 5;
@@ -109,12 +109,8 @@ export function toMatchAllocationBaseline(this: MatcherContext, received: unknow
   const settings = environment.baselineSettings();
   const tolerance = plan.tolerance ?? settings.tolerance;
   const failOnImprovement = plan.failOnImprovement ?? settings.failOnImprovement;
-  let measured: Measurement | Promise<Measurement>;
-  try {
-    measured = outsideTestFigures(() => matcherCore().measure(received, { warmup: plan.warmup, runs: plan.runs }));
-  } catch (error) {
-    throw matcherError(this, name, 'bad options', (error as Error).message);
-  }
+  checkMeasureOptions(this, name, { warmup: plan.warmup, runs: plan.runs });
+  const measured = outsideTestFigures(() => matcherCore().measure(received, { warmup: plan.warmup, runs: plan.runs }));
   const hint = this.utils.matcherHint(name, 'fn', '', { promise: this.promise });
   return andThen(measured, (m) => {
     const now: BaselineEntry = { allocated: m.smallest.allocated, heap: m.smallest.heap, external: m.smallest.external };
