@@ -3,12 +3,15 @@
 //      (default settings) vs the preset with per-test sites, runs interleaved, ratios of medians;
 //   B. flakiness: the matcher verdict suite (__tests__/fixtures/verdicts) run 20 times in a row;
 //      every verdict must be the same each time.
+//   C. baselines: the baseline fixture (__tests__/fixtures/baselines) written once, then run
+//      unchanged with --ci 20 times: false failures at the default tolerance; and the run-to-run
+//      spread of the figure baselines compare (smallest of 5 calls) in fresh processes.
 //
 //   npm run bench                      # everything (this part takes about 4 minutes)
 //   node bench/jest-suite.mjs --quick  # fewer rounds and 3 verdict runs (needs a built build/)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -129,6 +132,50 @@ for (let i = 0; i < VERDICT_RUNS; i++) {
 rmSync(verdicts, { recursive: true, force: true });
 
 // ------------------------------------------------------------------------------------------------
+// C. Baselines: false failures on unchanged code, and the spread behind the default tolerance
+log(`baselines: written once, then ${VERDICT_RUNS} unchanged runs with --ci`);
+const baselines = project('baselines', [pinned('jest'), pinned('ts-jest'), pinned('typescript'), pinned('@types/jest'), pinned('@types/node')]);
+mkdirSync(join(baselines, 'src'));
+for (const name of readdirSync(join(root, '__tests__', 'fixtures', 'baselines', 'src'))) {
+  copyFileSync(join(root, '__tests__', 'fixtures', 'baselines', 'src', name), join(baselines, 'src', name));
+}
+writeFileSync(
+  join(baselines, 'jest.config.js'),
+  `module.exports = { preset: 'jest-tracemalloc', transform: { '^.+\\\\.ts$': ['ts-jest', { diagnostics: false }] }, testEnvironmentOptions: { tracemalloc: { baselines: { everyTest: true } } } };\n`,
+);
+const firstBaselineRun = jest(baselines, ['--ci=false']);
+if (firstBaselineRun.status !== 0) failures.push(`baselines: the first run failed\n${firstBaselineRun.output.slice(-2000)}`);
+let falseFailures = 0;
+const failedChecks = new Map();
+for (let i = 0; i < VERDICT_RUNS; i++) {
+  const result = jest(baselines, ['--ci', '--json', '--outputFile=results.json']);
+  const files = JSON.parse(readFileSync(join(baselines, 'results.json'), 'utf8')).testResults;
+  for (const test of files.flatMap((f) => f.assertionResults)) {
+    if (test.status !== 'passed') {
+      falseFailures++;
+      failedChecks.set(test.title, (failedChecks.get(test.title) ?? 0) + 1);
+    }
+  }
+  log(`  run ${i + 1}/${VERDICT_RUNS}${result.status === 0 ? '' : ' (failures)'}`);
+}
+const baselineChecks = Object.keys(JSON.parse(readFileSync(join(baselines, 'src', '__memory__', 'parser.test.ts.json'), 'utf8')).baselines).length;
+// spread of the compared figure: parse(20000), smallest of 5 calls after 2 warm-up, fresh processes
+const spreadScript = `const { measure } = require('jest-tracemalloc');
+function parse(count) { const out = []; for (let i = 0; i < count; i++) out.push({ i, label: 'item' }); return out; }
+const small = measure(() => parse(500), { warmup: 2, runs: 5 }).smallest.allocated;
+const big = measure(() => parse(20000), { warmup: 2, runs: 5 }).smallest.allocated;
+console.log(JSON.stringify({ small, big }));`;
+writeFileSync(join(baselines, 'spread.js'), spreadScript);
+const spread = { small: [], big: [] };
+for (let i = 0; i < VERDICT_RUNS; i++) {
+  const run = spawnSync(process.execPath, ['spread.js'], { cwd: baselines, encoding: 'utf8' });
+  const figures = JSON.parse(run.stdout.trim());
+  spread.small.push(figures.small);
+  spread.big.push(figures.big);
+}
+rmSync(baselines, { recursive: true, force: true });
+
+// ------------------------------------------------------------------------------------------------
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const base = median(wall.plain);
 const cpuBase = median(cpu.plain);
@@ -155,6 +202,18 @@ for (const [title, counts] of outcomes) {
   }
 }
 console.log(`   ${unstable === 0 ? `every verdict the same in all ${VERDICT_RUNS} runs` : `${unstable} verdict(s) changed between runs`}`);
+console.log('');
+console.log(`7. Baselines: the baseline fixture (matchers and baselines.everyTest), written once, then ${VERDICT_RUNS} unchanged runs with --ci`);
+console.log(`   ${falseFailures === 0 ? 'no false failure' : `${falseFailures} false failure(s): ${[...failedChecks].map(([t, n]) => `${t} x${n}`).join(', ')}`} at the default tolerance (10% and 32 KiB)`);
+const range = (xs) => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return `${lo} .. ${hi} B (max-min ${(((hi - lo) / lo) * 100).toFixed(2)}%, ${hi - lo} B)`;
+};
+console.log(`   spread of the compared figure (smallest of 5 calls after 2 warm-up) over ${VERDICT_RUNS} fresh processes:`);
+console.log(`     parse(500):   ${range(spread.small)}`);
+console.log(`     parse(20000): ${range(spread.big)}`);
+console.log(`   (${baselineChecks} baselines in parser.test.ts.json)`);
 if (failures.length > 0) {
   console.log('\nFailures:');
   for (const failure of failures) console.log(failure);
