@@ -20,7 +20,7 @@ describe('environment options', () => {
       sites: null,
       retained: false,
       hideFrames: [],
-      baselines: { everyTest: false, tolerance: { percent: 10, bytes: 32768 }, failOnImprovement: false },
+      baselines: { everyTest: false, tolerance: { percent: 25, bytes: 32768 }, failOnImprovement: false },
     });
     expect(readEnvironmentOptions({ baselines: { everyTest: true, tolerance: '25%' } }).baselines).toEqual({ everyTest: true, tolerance: { percent: 25, bytes: 32768 }, failOnImprovement: false });
     expect(readEnvironmentOptions({ sites: true, retained: true })).toMatchObject({ sites: { samplingInterval: 32768, top: 5 }, retained: true });
@@ -293,7 +293,7 @@ describe('baselines', () => {
     expect(judge(5_000, 5_900, tolerance)).toBe('same'); // 18% but under 1 KiB
     expect(judge(100_000, 80_000, tolerance)).toBe('better');
     expect(readTolerance('5%')).toEqual({ percent: 5, bytes: 32768 });
-    expect(readTolerance('64KiB')).toEqual({ percent: 10, bytes: 65536 });
+    expect(readTolerance('64KiB')).toEqual({ percent: 25, bytes: 65536 });
     expect(readTolerance({ percent: 0, bytes: 0 })).toEqual({ percent: 0, bytes: 0 });
     expect(() => readTolerance({ pct: 3 })).toThrow('unknown tolerance key "pct"');
   });

@@ -204,7 +204,7 @@ for (const [title, counts] of outcomes) {
 console.log(`   ${unstable === 0 ? `every verdict the same in all ${VERDICT_RUNS} runs` : `${unstable} verdict(s) changed between runs`}`);
 console.log('');
 console.log(`7. Baselines: the baseline fixture (matchers and baselines.everyTest), written once, then ${VERDICT_RUNS} unchanged runs with --ci`);
-console.log(`   ${falseFailures === 0 ? 'no false failure' : `${falseFailures} false failure(s): ${[...failedChecks].map(([t, n]) => `${t} x${n}`).join(', ')}`} at the default tolerance (10% and 32 KiB)`);
+console.log(`   ${falseFailures === 0 ? 'no false failure' : `${falseFailures} false failure(s): ${[...failedChecks].map(([t, n]) => `${t} x${n}`).join(', ')}`} at the default tolerance (25% and 32 KiB)`);
 const range = (xs) => {
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);

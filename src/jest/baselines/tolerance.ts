@@ -7,11 +7,13 @@ export interface Tolerance {
 }
 
 /**
- * Measured (bench/jest-suite.mjs, unchanged code run again in fresh processes): the smallest of 5
- * calls moved by at most a few percent and tens of KiB on small functions. 10% and 32 KiB leave
- * room for that and catch a function that allocates a tenth more.
+ * Measured: the smallest of 5 calls is identical to the byte across fresh plain processes, but in
+ * Jest it moved by up to 19% between a worker that had just compiled the tests and a warm one (a
+ * growing array: 637 KB vs 536 KB; V8's heap layout decides whether a backing store grows in
+ * place), and by 8 KiB on a 32 KiB function. 25% and 32 KiB leave room for both and still fail a
+ * function that allocates a quarter more, let alone twice as much.
  */
-export const DEFAULT_TOLERANCE: Tolerance = { percent: 10, bytes: 32 * 1024 };
+export const DEFAULT_TOLERANCE: Tolerance = { percent: 25, bytes: 32 * 1024 };
 
 export type ToleranceOption = string | number | { percent?: number; bytes?: number | string };
 
