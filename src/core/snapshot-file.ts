@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { parseData, readText } from './json-file';
 import { DOMAINS, Trace, type Domain } from './trace';
 import { Frame } from './frame';
 import { Traceback } from './traceback';
@@ -69,21 +69,10 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isF
 const isInt = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
 
 export function parseSnapshot(text: string, file: string): SnapshotData {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text, (key, value: unknown) => {
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-        throw new SnapshotFileError(file, `refusing key ${JSON.stringify(key)}: the file is not a snapshot written by jest-tracemalloc`);
-      }
-      return value;
-    });
-  } catch (error) {
-    if (error instanceof SnapshotFileError) throw error;
-    throw new SnapshotFileError(file, `not valid JSON, the file may be truncated (${(error as Error).message})`);
-  }
   const fail = (reason: string): never => {
     throw new SnapshotFileError(file, reason);
   };
+  const raw = parseData(text, fail, (key) => `refusing key ${JSON.stringify(key)}: the file is not a snapshot written by jest-tracemalloc`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('expected a JSON object');
   const data = raw as Partial<SnapshotFileV1>;
   if (data.format !== SNAPSHOT_FORMAT) return fail(`not a jest-tracemalloc snapshot (format is ${JSON.stringify(data.format)}, expected "${SNAPSHOT_FORMAT}")`);
@@ -118,12 +107,8 @@ export function parseSnapshot(text: string, file: string): SnapshotData {
 }
 
 export function readSnapshotFile(file: string): SnapshotData {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new SnapshotFileError(file, code === 'ENOENT' ? 'no such file' : (error as Error).message);
-  }
+  const text = readText(file, (reason) => {
+    throw new SnapshotFileError(file, reason);
+  });
   return parseSnapshot(text, file);
 }

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { parseData, readText } from '../../core/json-file';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../core/write-file-atomic';
 
@@ -53,13 +54,7 @@ export function parseBaselines(text: string, file: string): BaselineData {
   const fail = (reason: string): never => {
     throw new BaselineFileError(file, reason);
   };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? fail('refusing key "__proto__"') : value));
-  } catch (error) {
-    if (error instanceof BaselineFileError) throw error;
-    return fail(`not valid JSON (${(error as Error).message})`);
-  }
+  const raw = parseData(text, fail);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('expected a JSON object');
   const data = raw as Record<string, unknown>;
   if (data.format !== BASELINE_FORMAT) return fail(`"format" must be "${BASELINE_FORMAT}", got ${JSON.stringify(data.format)}`);
@@ -82,12 +77,9 @@ export function parseBaselines(text: string, file: string): BaselineData {
 /** The file's baselines; `null` when there is no file yet. Throws BaselineFileError when unreadable. */
 export function readBaselines(file: string): BaselineData | null {
   if (!existsSync(file)) return null;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new BaselineFileError(file, (error as Error).message);
-  }
+  const text = readText(file, (reason) => {
+    throw new BaselineFileError(file, reason);
+  });
   return parseBaselines(text, file);
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { parseData, readText } from '../../core/json-file';
 import { REPORT_VERSION, type MemoryReport } from './memory-report';
 
 export const REPORT_FORMAT = 'jest-tracemalloc-report';
@@ -21,13 +21,7 @@ export function parseReport(text: string, file: string): MemoryReport {
   const fail = (reason: string): never => {
     throw new ReportFileError(file, reason);
   };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? fail('refusing key "__proto__"') : value));
-  } catch (error) {
-    if (error instanceof ReportFileError) throw error;
-    return fail(`not valid JSON, the file may be truncated (${(error as Error).message})`);
-  }
+  const raw = parseData(text, fail);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('expected a JSON object');
   const report = raw as Partial<MemoryReport>;
   if (report.format !== REPORT_FORMAT) return fail(`not a jest-tracemalloc report (format is ${JSON.stringify(report.format)}, expected "${REPORT_FORMAT}")`);
@@ -45,12 +39,8 @@ export function parseReport(text: string, file: string): MemoryReport {
 }
 
 export function readReport(file: string): MemoryReport {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ReportFileError(file, code === 'ENOENT' ? 'no such file' : (error as Error).message);
-  }
+  const text = readText(file, (reason) => {
+    throw new ReportFileError(file, reason);
+  });
   return parseReport(text, file);
 }
