@@ -41,9 +41,14 @@ export interface JestRun {
   files: { name: string; status: string; message: string; assertionResults: AssertionResult[] }[];
 }
 
-/** Runs the project's own Jest; `--json` results are read from a file. */
+/**
+ * Runs the project's own Jest; `--json` results are read from a file. Without `--ci` in `args` the
+ * run is a developer's (`--ci=false`): Jest would otherwise turn CI mode on by itself when this
+ * suite runs on CI, and stop writing baselines.
+ */
 export function runJest(project: string, args: string[], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): JestRun {
   const outputFile = join(project, `jest-results-${Date.now()}.json`);
+  if (!args.some((arg) => arg === '--ci' || arg.startsWith('--ci='))) args = [...args, '--ci=false'];
   const run = spawnSync(
     process.execPath,
     [...(options.nodeArgs ?? []), join(project, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${outputFile}`, ...args],
