@@ -27,8 +27,10 @@ function jest(args: string[], env: NodeJS.ProcessEnv = {}): JestRun & { text: st
 
 beforeAll(() => {
   const files: Record<string, string> = {
-    'jest.config.js': `module.exports = { preset: 'jest-tracemalloc', transform: { '^.+\\\\.ts$': ['ts-jest', { diagnostics: false }] } };\n`,
-    'jest.every.config.js': `module.exports = { ...require('./jest.config.js'), testEnvironmentOptions: { tracemalloc: { baselines: { everyTest: true, tolerance: '25%' } } } };\n`,
+    // The semantics under test here, not the default tolerance (the bench measures that): a wide one
+    // set in config, so a run on a loaded CI machine cannot turn "unchanged" into "changed".
+    'jest.config.js': `module.exports = { preset: 'jest-tracemalloc', transform: { '^.+\\\\.ts$': ['ts-jest', { diagnostics: false }] }, testEnvironmentOptions: { tracemalloc: { baselines: { tolerance: '40%' } } } };\n`,
+    'jest.every.config.js': `module.exports = { ...require('./jest.config.js'), testEnvironmentOptions: { tracemalloc: { baselines: { everyTest: true, tolerance: '40%' } } } };\n`,
     'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', esModuleInterop: true, types: ['jest', 'node'] } }),
   };
   for (const name of readdirSync(join(fixtures, 'src'))) files[`src/${name}`] = readFileSync(join(fixtures, 'src', name), 'utf8');
@@ -40,7 +42,7 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 // The steps build on each other, as runs do in a repository.
 test('a first run writes the baselines of both files (two workers), in a stable, reviewable format', () => {
   const run = jest(['-w', '2']);
-  expect(run.status).toBe(0);
+  expect({ status: run.status, output: run.status === 0 ? '' : run.text.slice(-3000) }).toEqual({ status: 0, output: '' });
   expect(run.text).toContain('Allocation baselines: 4 written.');
   const text = readFileSync(parserFile(), 'utf8');
   expect(text.endsWith('}\n')).toBe(true);
@@ -59,7 +61,7 @@ test('a first run writes the baselines of both files (two workers), in a stable,
 test('--ci passes unchanged code and writes nothing', () => {
   const before = readFileSync(parserFile(), 'utf8');
   const run = jest(['--ci']);
-  expect(run.status).toBe(0);
+  expect({ status: run.status, output: run.status === 0 ? '' : run.text.slice(-3000) }).toEqual({ status: 0, output: '' });
   expect(run.text).toContain('Allocation baselines: 4 passed.');
   expect(readFileSync(parserFile(), 'utf8')).toBe(before);
 });
@@ -70,7 +72,7 @@ test('a 2x allocation regression fails, names the baseline and the function that
   expect(run.status_of('parses')).toBe('failed');
   const message = run.message('parses');
   expect(message).toContain(`Allocation baseline "parses 1" in ${parserFile()}`);
-  expect(message).toMatch(/Change: {3}\+[\d.]+ [KM]iB \(\+(9\d|1\d\d)\.\d%\); tolerance 25% and 32 KiB/);
+  expect(message).toMatch(/Change: {3}\+[\d.]+ [KM]iB \(\+(9\d|1\d\d)\.\d%\); tolerance 40% and 32 KiB/);
   expect(message).toMatch(new RegExp(`Functions whose allocations grew most \\(V8 heap, one call\\):\\n  parser\\.ts:${lineOf(join(fixtures, 'src', 'parser.ts'), 'export function parse(')} parse: `));
   expect(message).toContain('run `jest -u` to accept the new figure');
   expect(run.text).toContain('Allocation baselines: 3 failed.'); // a test stops at its first failed assertion
@@ -156,5 +158,5 @@ test('baselines.everyTest keeps one for every test, without a matcher', () => {
   const regressed = jest(['-c', 'jest.every.config.js', '--ci'], { PARSER_FACTOR: '3' });
   expect(regressed.status_of('plain work')).toBe('failed');
   expect(regressed.message('plain work')).toContain(`Allocation baseline "plain work [whole test]" in ${plainFile}`);
-  expect(regressed.message('plain work')).toMatch(/Change: {3}\+[\d.]+ MiB; tolerance 25% and 32 KiB/);
+  expect(regressed.message('plain work')).toMatch(/Change: {3}\+[\d.]+ MiB; tolerance 40% and 32 KiB/);
 });
