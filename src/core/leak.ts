@@ -1,6 +1,7 @@
 import { forceGc } from './force-gc';
 import { memoryInUse } from './allocation-counter';
 import { drive, type Procedure } from './drive';
+import { makeAllocationsRepeatable } from './repeatable-allocations';
 import { checkCount, describe } from './units';
 
 export interface LeakOptions {
@@ -90,5 +91,7 @@ function* watch(plan: Required<LeakOptions>): Procedure<LeakReport> {
  */
 export function detectLeak<R>(fn: () => R, options?: LeakOptions): R extends PromiseLike<unknown> ? Promise<LeakReport> : LeakReport {
   if (typeof fn !== 'function') throw new TypeError(`detectLeak() expects a function, got ${describe(fn)}`);
-  return drive(fn, watch(readLeakOptions(options))) as R extends PromiseLike<unknown> ? Promise<LeakReport> : LeakReport;
+  const plan = readLeakOptions(options);
+  makeAllocationsRepeatable();
+  return drive(fn, watch(plan)) as R extends PromiseLike<unknown> ? Promise<LeakReport> : LeakReport;
 }

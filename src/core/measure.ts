@@ -1,4 +1,5 @@
 import { AllocationCounter } from './allocation-counter';
+import { boundAllocationBuffers } from './allocation-buffers';
 import { forceGc } from './force-gc';
 import { FrameResolver, isRuntimeFrame, isTracerFrame } from './frames';
 import type { Frame } from './frame';
@@ -8,6 +9,7 @@ import { Snapshot } from './snapshot';
 import { Statistic } from './statistic';
 import { checkCount, describe } from './units';
 import { drive } from './drive';
+import { makeAllocationsRepeatable } from './repeatable-allocations';
 
 export interface SitesOptions {
   /** Mean bytes between samples; 1 (default) records every allocation. */
@@ -94,11 +96,15 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
   const resolver = plan.sites ? new FrameResolver() : null;
   let sampling = false;
   let profile: ReturnType<typeof stopSampling> | null = null;
+  let unbound: (() => void) | null = null;
   try {
     if (plan.sites) {
+      // sampling at the sites' interval bounds the allocation buffers too (allocation-buffers.ts)
       startSampling({ samplingInterval: plan.sites.samplingInterval, includeGarbage: true });
       setSamplerOwner('measure');
       sampling = true;
+    } else {
+      unbound = boundAllocationBuffers();
     }
     for (let i = 0; i < plan.runs; i++) {
       forceGc();
@@ -116,6 +122,7 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
     }
   } finally {
     counter.end();
+    unbound?.();
     if (sampling) {
       profile = stopSampling();
       setSamplerOwner(null);
@@ -153,10 +160,14 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
  * Measures what `fn` allocates, from V8's GC accounting: exact totals that cost nothing to the code
  * measured. Runs `fn` `warmup` times first, then `runs` times, each from a clean heap (full GC).
  * Returns a promise when `fn` does, measured until it settles.
+ *
+ * The first call switches off V8's allocation-site pretenuring for the process, so that the figures
+ * of a function are the same whatever ran before it (see repeatable-allocations.ts).
  */
 export function measure<R>(fn: () => R, options?: MeasureOptions): MeasureResult<R> {
   if (typeof fn !== 'function') throw new TypeError(`measure() expects a function, got ${describe(fn)}`);
   const plan = readMeasureOptions(options);
+  makeAllocationsRepeatable();
   if (plan.sites && isSamplerBusy()) {
     throw new Error('cannot record allocation sites while the tracer is tracing (start() was called): stop() it first');
   }

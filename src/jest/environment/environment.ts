@@ -3,6 +3,7 @@ import type { Circus } from '@jest/types';
 import type NodeEnvironmentClass from 'jest-environment-node';
 import { SAMPLER_LENDER, type SamplerLender } from '../../core/sampler-owner';
 import { makeExternalAccountingExact } from '../../core/force-gc';
+import { makeAllocationsRepeatable } from '../../core/repeatable-allocations';
 import { ENVIRONMENT_BRIDGE, type EnvironmentBridge } from '../bridge';
 import { requireFromJest } from '../jest-modules';
 import { OPTIONS_KEY, readEnvironmentOptions, type EnvironmentSettings } from './options';
@@ -75,6 +76,8 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     this.baselines = new BaselineStore(context.testPath, (config.globalConfig.updateSnapshot ?? 'new') as UpdateMode);
     // ArrayBuffers swept within GCs from now on, long before the first test: exact external figures
     makeExternalAccountingExact();
+    // before the test file's code runs: its figures must not hang on the tests before it
+    makeAllocationsRepeatable();
     if (settings.sites) {
       const patterns = settings.hideFrames;
       // loaded only when asked for, as the matchers' code: a worker that needs neither never pays for them
