@@ -20,9 +20,9 @@ describe('environment options', () => {
       sites: null,
       retained: false,
       hideFrames: [],
-      baselines: { everyTest: false, tolerance: { percent: 25, bytes: 32768 }, failOnImprovement: false },
+      baselines: { everyTest: false, tolerance: { percent: 15, bytes: 16384 }, failOnImprovement: false },
     });
-    expect(readEnvironmentOptions({ baselines: { everyTest: true, tolerance: '25%' } }).baselines).toEqual({ everyTest: true, tolerance: { percent: 25, bytes: 32768 }, failOnImprovement: false });
+    expect(readEnvironmentOptions({ baselines: { everyTest: true, tolerance: '25%' } }).baselines).toEqual({ everyTest: true, tolerance: { percent: 25, bytes: 16384 }, failOnImprovement: false });
     expect(readEnvironmentOptions({ sites: true, retained: true })).toMatchObject({ sites: { samplingInterval: 32768, top: 5 }, retained: true });
     expect(readEnvironmentOptions({ sites: { top: 3 } }).sites).toEqual({ samplingInterval: 32768, top: 3 });
     expect(readEnvironmentOptions({ hideFrames: ['*/vendor/*'] }).hideFrames[0]?.test('/app/vendor/x.js')).toBe(true);
@@ -84,7 +84,9 @@ describe('test window', () => {
     sink = null;
     const figures = window.finish();
     expect(figures.allocated.external).toBe(3 * 1024 * 1024);
-    expect(figures.retained?.external).toBe(1024 * 1024);
+    // the process's net growth: a small buffer of someone else's freed meanwhile counts against it
+    // (128 B, once in 5 runs)
+    expect(Math.abs((figures.retained?.external ?? 0) - 1024 * 1024)).toBeLessThan(4096);
     expect(kept).toHaveLength(1);
   });
 });
@@ -292,8 +294,8 @@ describe('baselines', () => {
     expect(judge(100_000, 111_000, tolerance)).toBe('worse');
     expect(judge(5_000, 5_900, tolerance)).toBe('same'); // 18% but under 1 KiB
     expect(judge(100_000, 80_000, tolerance)).toBe('better');
-    expect(readTolerance('5%')).toEqual({ percent: 5, bytes: 32768 });
-    expect(readTolerance('64KiB')).toEqual({ percent: 25, bytes: 65536 });
+    expect(readTolerance('5%')).toEqual({ percent: 5, bytes: 16384 });
+    expect(readTolerance('64KiB')).toEqual({ percent: 15, bytes: 65536 });
     expect(readTolerance({ percent: 0, bytes: 0 })).toEqual({ percent: 0, bytes: 0 });
     expect(() => readTolerance({ pct: 3 })).toThrow('unknown tolerance key "pct"');
   });

@@ -18,7 +18,7 @@ export interface BaselineMatcherOptions {
   runs?: number;
   /** Also keep and compare the bytes retained. Default false. */
   retained?: boolean;
-  /** How far from the baseline still matches: '10%', '64KiB', or { percent, bytes }. Default 25% and 32 KiB. */
+  /** How far from the baseline still matches: '10%', '64KiB', or { percent, bytes }. Default 15% and 16 KiB. */
   tolerance?: ToleranceOption;
   /** Fail when the figure dropped beyond the tolerance too (default: pass, and report it). */
   failOnImprovement?: boolean;
