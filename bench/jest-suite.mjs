@@ -5,7 +5,8 @@
 //      every verdict must be the same each time.
 //   C. baselines: the baseline fixture (__tests__/fixtures/baselines) written once, then run
 //      unchanged with --ci 20 times: false failures at the default tolerance; and the run-to-run
-//      spread of the figure baselines compare (smallest of 5 calls) in fresh processes.
+//      spread of the figure baselines compare, for 13 workloads (bench/fixtures/workloads.test.js)
+//      in Jest workers.
 //
 //   npm run bench                      # everything (this part takes about 4 minutes)
 //   node bench/jest-suite.mjs --quick  # fewer rounds and 3 verdict runs (needs a built build/)
@@ -159,21 +160,32 @@ for (let i = 0; i < VERDICT_RUNS; i++) {
   log(`  run ${i + 1}/${VERDICT_RUNS}${result.status === 0 ? '' : ' (failures)'}`);
 }
 const baselineChecks = Object.keys(JSON.parse(readFileSync(join(baselines, 'src', '__memory__', 'parser.test.ts.json'), 'utf8')).baselines).length;
-// spread of the compared figure: parse(20000), smallest of 5 calls after 2 warm-up, fresh processes
-const spreadScript = `const { measure } = require('jest-tracemalloc');
-function parse(count) { const out = []; for (let i = 0; i < count; i++) out.push({ i, label: 'item' }); return out; }
-const small = measure(() => parse(500), { warmup: 2, runs: 5 }).smallest.allocated;
-const big = measure(() => parse(20000), { warmup: 2, runs: 5 }).smallest.allocated;
-console.log(JSON.stringify({ small, big }));`;
-writeFileSync(join(baselines, 'spread.js'), spreadScript);
-const spread = { small: [], big: [] };
-for (let i = 0; i < VERDICT_RUNS; i++) {
-  const run = spawnSync(process.execPath, ['spread.js'], { cwd: baselines, encoding: 'utf8' });
-  const figures = JSON.parse(run.stdout.trim());
-  spread.small.push(figures.small);
-  spread.big.push(figures.big);
-}
 rmSync(baselines, { recursive: true, force: true });
+
+// spread of the compared figure, as users' tests meet it: bench/fixtures/workloads.test.js in two
+// copies, 2 workers, the preset, several runs
+const SPREAD_RUNS = quick ? 2 : 8;
+log(`baselines: spread of the compared figure, ${SPREAD_RUNS} runs of 2 files x 13 workloads`);
+const spreadProject = project('spread', [pinned('jest')]);
+for (const copy of ['a', 'b']) copyFileSync(join(root, 'bench', 'fixtures', 'workloads.test.js'), join(spreadProject, `${copy}.test.js`));
+writeFileSync(join(spreadProject, 'jest.config.js'), `module.exports = { preset: 'jest-tracemalloc', reporters: ['default'] };\n`);
+const spreadOut = join(spreadProject, 'figures.jsonl');
+const spread = new Map();
+for (let i = 0; i < SPREAD_RUNS; i++) {
+  const run = spawnSync(process.execPath, [join(spreadProject, 'node_modules', 'jest', 'bin', 'jest.js'), '-w', '2', '--ci=false'], {
+    cwd: spreadProject,
+    encoding: 'utf8',
+    env: { ...process.env, SPREAD_OUT: spreadOut },
+  });
+  if (run.status !== 0) failures.push(`spread: run ${i + 1} failed\n${run.stderr.slice(-2000)}`);
+  log(`  run ${i + 1}/${SPREAD_RUNS}`);
+}
+for (const line of readFileSync(spreadOut, 'utf8').trim().split('\n')) {
+  const { name, bytes } = JSON.parse(line);
+  spread.set(name, [...(spread.get(name) ?? []), bytes]);
+}
+rmSync(spreadProject, { recursive: true, force: true });
+
 
 // ------------------------------------------------------------------------------------------------
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -204,16 +216,21 @@ for (const [title, counts] of outcomes) {
 console.log(`   ${unstable === 0 ? `every verdict the same in all ${VERDICT_RUNS} runs` : `${unstable} verdict(s) changed between runs`}`);
 console.log('');
 console.log(`7. Baselines: the baseline fixture (matchers and baselines.everyTest), written once, then ${VERDICT_RUNS} unchanged runs with --ci`);
-console.log(`   ${falseFailures === 0 ? 'no false failure' : `${falseFailures} false failure(s): ${[...failedChecks].map(([t, n]) => `${t} x${n}`).join(', ')}`} at the default tolerance (25% and 32 KiB)`);
-const range = (xs) => {
+console.log(`   ${falseFailures === 0 ? 'no false failure' : `${falseFailures} false failure(s): ${[...failedChecks].map(([t, n]) => `${t} x${n}`).join(', ')}`} at the default tolerance (15% and 16 KiB)`);
+console.log(`   (${baselineChecks} baselines in parser.test.ts.json)`);
+console.log(`   spread of the compared figure (smallest of 5 calls after 2 warm-up), ${SPREAD_RUNS} runs x 2 files x 2 workers, the preset:`);
+let beyond = 0;
+for (const [name, xs] of spread) {
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
-  return `${lo} .. ${hi} B (max-min ${(((hi - lo) / lo) * 100).toFixed(2)}%, ${hi - lo} B)`;
-};
-console.log(`   spread of the compared figure (smallest of 5 calls after 2 warm-up) over ${VERDICT_RUNS} fresh processes:`);
-console.log(`     parse(500):   ${range(spread.small)}`);
-console.log(`     parse(20000): ${range(spread.big)}`);
-console.log(`   (${baselineChecks} baselines in parser.test.ts.json)`);
+  // what the default tolerance would make of the two farthest readings
+  const flaky = hi - lo > 16 * 1024 && (lo === 0 || (hi - lo) / lo > 0.15);
+  if (flaky) beyond++;
+  const percent = lo === 0 ? '-' : `${(((hi - lo) / lo) * 100).toFixed(2)}%`;
+  console.log(`     ${name.padEnd(20)} ${String(lo).padStart(9)} .. ${String(hi).padStart(9)} B  ${percent.padStart(7)}  ${String(hi - lo).padStart(6)} B apart  (${xs.length} readings)${flaky ? '  BEYOND THE DEFAULT TOLERANCE' : ''}`);
+}
+console.log(`   ${beyond === 0 ? 'every workload within the default tolerance' : `${beyond} workload(s) beyond the default tolerance`}`);
+
 if (failures.length > 0) {
   console.log('\nFailures:');
   for (const failure of failures) console.log(failure);
