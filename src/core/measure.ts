@@ -161,8 +161,10 @@ function* procedure(plan: Plan): Generator<void, Measurement, void> {
  * measured. Runs `fn` `warmup` times first, then `runs` times, each from a clean heap (full GC).
  * Returns a promise when `fn` does, measured until it settles.
  *
- * The first call switches off V8's allocation-site pretenuring for the process, so that the figures
- * of a function are the same whatever ran before it (see repeatable-allocations.ts).
+ * The first call switches off V8's allocation-site pretenuring and concurrent on-stack replacement
+ * for the process, so that a function's figures do not hang on what ran before it or on a background
+ * compile (repeatable-allocations.ts); while it measures, the sampling heap profiler runs at 512 B
+ * so that the old generation is counted to the allocation (allocation-buffers.ts).
  */
 export function measure<R>(fn: () => R, options?: MeasureOptions): MeasureResult<R> {
   if (typeof fn !== 'function') throw new TypeError(`measure() expects a function, got ${describe(fn)}`);
