@@ -108,7 +108,7 @@ export function start(options?: number | StartOptions): void {
     state.nframe = tracebackLimit = nframe;
     return;
   }
-  if (isSamplerBusy()) throw new Error('cannot start tracing while measure() is recording allocation sites');
+  if (isSamplerBusy()) throw new Error("cannot start tracing while measure() runs (it uses V8's sampling heap profiler): start() before measure(), or after it");
   const counter = new AllocationCounter();
   const fresh = { samplingInterval: samplingInterval ?? 1, trackObjects: trackObjects ?? false };
   const globalHandlesAtStart = beginTracing(fresh.samplingInterval, fresh.trackObjects, counter);
