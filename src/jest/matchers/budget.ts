@@ -1,5 +1,5 @@
 import { formatSize } from '../../core/units';
-import type { Measurement } from '../../core/measure';
+import type { Figures, Measurement } from '../../core/measure';
 import {
   andThen,
   checkFunction,
@@ -20,6 +20,8 @@ interface Budget {
   /** What is compared with the limit, and its parts. */
   figure: (m: Measurement) => { total: number; heap: number; external: number };
   what: string;
+  /** The figures measured: only those compared, each kind costing calls of its own. */
+  figures: Figures;
   /** Options used where the user gives none. */
   defaults?: MemoryMatcherOptions;
 }
@@ -32,7 +34,7 @@ export function budgetMatcher(budget: Budget) {
     const bytes = readLimit(this, name, limit);
     const measureOptions = { ...budget.defaults, ...readOptions(this, name, options) };
     const hint = this.utils.matcherHint(name, 'fn', 'limit', { isNot: this.isNot, promise: this.promise });
-    return andThen(measured(this, name, received, measureOptions), (m) => {
+    return andThen(measured(this, name, received, measureOptions, budget.figures), (m) => {
       const { total, heap, external } = budget.figure(m);
       const pass = total < bytes;
       const report = (sites: string) => ({

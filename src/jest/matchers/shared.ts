@@ -1,5 +1,5 @@
 import type { MatcherContext, ExpectationResult } from 'expect';
-import type { Measurement, MeasureOptions } from '../../core/measure';
+import type { Figures, Measurement, MeasureOptions } from '../../core/measure';
 import { isJestFrame } from '../jest-frames';
 import { matcherCore, outsideTestFigures } from '../bridge';
 import { isThenable } from '../../core/drive';
@@ -8,6 +8,8 @@ import { formatSize, parseSize, describe as describeValue, type Size } from '../
 /** Options the memory matchers take: measure()'s, without sites (the matchers add them on failure). */
 export type MemoryMatcherOptions = Pick<MeasureOptions, 'warmup' | 'runs'>;
 
+/** Only what calls allocate: no calls between full GCs for a retained figure nobody reads. */
+export const ONLY_ALLOCATED: Figures = { allocated: true, retained: false };
 
 /** A matcher error: Jest prints it as "Matcher error" and fails the test, not the file. */
 export function matcherError(context: MatcherContext, name: string, generic: string, specific: string): Error {
@@ -55,9 +57,9 @@ export function andThen<T, U>(value: T | Promise<T>, then: (value: T) => U | Pro
 }
 
 /** Measures, turning bad options into a matcher error (and only those: fn's own errors stay fn's). */
-export function measured(context: MatcherContext, name: string, fn: () => unknown, options: MemoryMatcherOptions): Measurement | Promise<Measurement> {
+export function measured(context: MatcherContext, name: string, fn: () => unknown, options: MemoryMatcherOptions, figures: Figures): Measurement | Promise<Measurement> {
   checkMeasureOptions(context, name, options);
-  return outsideTestFigures(() => matcherCore().measure(fn, options));
+  return outsideTestFigures(() => matcherCore().measureFigures(fn, options, figures));
 }
 
 export function checkMeasureOptions(context: MatcherContext, name: string, options: MeasureOptions): void {
@@ -77,7 +79,7 @@ const TOP_SITES = 5;
 export function topSites(fn: () => unknown): string | Promise<string> {
   let result: Measurement | Promise<Measurement>;
   try {
-    result = outsideTestFigures(() => matcherCore().measure(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }));
+    result = outsideTestFigures(() => matcherCore().measureFigures(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }, ONLY_ALLOCATED));
   } catch {
     return ''; // the profiler is taken (the tracer runs): no sites, the verdict stands
   }

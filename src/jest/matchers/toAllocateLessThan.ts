@@ -5,5 +5,6 @@ export const toAllocateLessThan = budgetMatcher({
   name: 'toAllocateLessThan',
   what: 'allocated',
   over: 'average',
+  figures: { allocated: true, retained: false },
   figure: (m) => ({ total: m.allocated, heap: m.heap, external: m.external }),
 });

@@ -6,7 +6,7 @@ import { isJestFrame } from '../jest-frames';
 import type { BaselineEntry, BaselineSite } from '../baselines/baseline-file';
 import { siteFile, type BaselineCheck } from '../baselines/baseline-store';
 import { describeTolerance, readTolerance, type Tolerance, type ToleranceOption } from '../baselines/tolerance';
-import { andThen, checkFunction, checkMeasureOptions, matcherError, sizeWithParts, type ExpectationResult, type MatcherContext } from './shared';
+import { andThen, checkFunction, checkMeasureOptions, matcherError, ONLY_ALLOCATED, sizeWithParts, type ExpectationResult, type MatcherContext } from './shared';
 
 const name = 'toMatchAllocationBaseline';
 const SITES = 5;
@@ -55,7 +55,7 @@ function readOptions(context: MatcherContext, options: unknown): Plan {
 function sitesOf(fn: () => unknown, testDir: string): BaselineSite[] | Promise<BaselineSite[]> {
   let result: Measurement | Promise<Measurement>;
   try {
-    result = outsideTestFigures(() => matcherCore().measure(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }));
+    result = outsideTestFigures(() => matcherCore().measureFigures(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }, ONLY_ALLOCATED));
   } catch {
     return []; // the profiler is taken (the tracer runs): no sites
   }
@@ -110,7 +110,7 @@ export function toMatchAllocationBaseline(this: MatcherContext, received: unknow
   const tolerance = plan.tolerance ?? settings.tolerance;
   const failOnImprovement = plan.failOnImprovement ?? settings.failOnImprovement;
   checkMeasureOptions(this, name, { warmup: plan.warmup, runs: plan.runs });
-  const measured = outsideTestFigures(() => matcherCore().measure(received, { warmup: plan.warmup, runs: plan.runs }));
+  const measured = outsideTestFigures(() => matcherCore().measureFigures(received, { warmup: plan.warmup, runs: plan.runs }, { allocated: true, retained: plan.retained }));
   const hint = this.utils.matcherHint(name, 'fn', '', { promise: this.promise });
   return andThen(measured, (m) => {
     const now: BaselineEntry = { allocated: m.smallest.allocated, heap: m.smallest.heap, external: m.smallest.external };

@@ -9,5 +9,6 @@ export const toRetainLessThan = budgetMatcher({
   defaults: { runs: 3 },
   what: 'retained',
   over: 'smallest',
+  figures: { allocated: false, retained: true },
   figure: (m) => ({ total: m.retained, heap: m.retainedHeap, external: m.retainedExternal }),
 });
