@@ -5,8 +5,8 @@
 //      every verdict must be the same each time.
 //   C. baselines: the baseline fixture (__tests__/fixtures/baselines) written once, then run
 //      unchanged with --ci 20 times: false failures at the default tolerance; and the run-to-run
-//      spread of the figure baselines compare, for 13 workloads (bench/fixtures/workloads.test.js)
-//      in Jest workers.
+//      spread of the figures baselines compare, for 13 workloads (bench/fixtures) in Jest workers:
+//      the matchers' (smallest of 5 calls) and the per-test one (the body run once, everyTest's).
 //
 //   npm run bench                      # everything (this part takes about 4 minutes)
 //   node bench/jest-suite.mjs --quick  # fewer rounds and 3 verdict runs (needs a built build/)
@@ -162,15 +162,21 @@ for (let i = 0; i < VERDICT_RUNS; i++) {
 const baselineChecks = Object.keys(JSON.parse(readFileSync(join(baselines, 'src', '__memory__', 'parser.test.ts.json'), 'utf8')).baselines).length;
 rmSync(baselines, { recursive: true, force: true });
 
-// spread of the compared figure, as users' tests meet it: bench/fixtures/workloads.test.js in two
-// copies, 2 workers, the preset, several runs
+// spread of the compared figures, as users' tests meet them, in two copies of two files
+// (bench/fixtures): the matchers' figure of each workload, and its figure as a test body run once
+// (the report's, and what baselines.everyTest compares); 2 workers, the preset, several runs
 const SPREAD_RUNS = quick ? 2 : 8;
-log(`baselines: spread of the compared figure, ${SPREAD_RUNS} runs of 2 files x 13 workloads`);
+log(`baselines: spread of the compared figures, ${SPREAD_RUNS} runs of 2 x 2 files x 13 workloads`);
 const spreadProject = project('spread', [pinned('jest')]);
-for (const copy of ['a', 'b']) copyFileSync(join(root, 'bench', 'fixtures', 'workloads.test.js'), join(spreadProject, `${copy}.test.js`));
-writeFileSync(join(spreadProject, 'jest.config.js'), `module.exports = { preset: 'jest-tracemalloc', reporters: ['default'] };\n`);
+copyFileSync(join(root, 'bench', 'fixtures', 'workloads.js'), join(spreadProject, 'workloads.js'));
+for (const copy of ['a', 'b']) {
+  copyFileSync(join(root, 'bench', 'fixtures', 'workloads.test.js'), join(spreadProject, `${copy}.test.js`));
+  copyFileSync(join(root, 'bench', 'fixtures', 'bodies.test.js'), join(spreadProject, `${copy}.bodies.test.js`));
+}
+writeFileSync(join(spreadProject, 'jest.config.js'), `module.exports = { preset: 'jest-tracemalloc' };\n`);
 const spreadOut = join(spreadProject, 'figures.jsonl');
 const spread = new Map();
+const bodySpread = new Map();
 for (let i = 0; i < SPREAD_RUNS; i++) {
   const run = spawnSync(process.execPath, [join(spreadProject, 'node_modules', 'jest', 'bin', 'jest.js'), '-w', '2', '--ci=false'], {
     cwd: spreadProject,
@@ -178,6 +184,9 @@ for (let i = 0; i < SPREAD_RUNS; i++) {
     env: { ...process.env, SPREAD_OUT: spreadOut },
   });
   if (run.status !== 0) failures.push(`spread: run ${i + 1} failed\n${run.stderr.slice(-2000)}`);
+  for (const test of JSON.parse(readFileSync(join(spreadProject, 'memory-report.json'), 'utf8')).tests) {
+    if (test.file.endsWith('.bodies.test.js')) bodySpread.set(test.name, [...(bodySpread.get(test.name) ?? []), test.allocated]);
+  }
   log(`  run ${i + 1}/${SPREAD_RUNS}`);
 }
 for (const line of readFileSync(spreadOut, 'utf8').trim().split('\n')) {
@@ -218,18 +227,23 @@ console.log('');
 console.log(`7. Baselines: the baseline fixture (matchers and baselines.everyTest), written once, then ${VERDICT_RUNS} unchanged runs with --ci`);
 console.log(`   ${falseFailures === 0 ? 'no false failure' : `${falseFailures} false failure(s): ${[...failedChecks].map(([t, n]) => `${t} x${n}`).join(', ')}`} at the default tolerance (15% and 16 KiB)`);
 console.log(`   (${baselineChecks} baselines in parser.test.ts.json)`);
-console.log(`   spread of the compared figure (smallest of 5 calls after 2 warm-up), ${SPREAD_RUNS} runs x 2 files x 2 workers, the preset:`);
 let beyond = 0;
-for (const [name, xs] of spread) {
-  const lo = Math.min(...xs);
-  const hi = Math.max(...xs);
-  // what the default tolerance would make of the two farthest readings
-  const flaky = hi - lo > 16 * 1024 && (lo === 0 || (hi - lo) / lo > 0.15);
-  if (flaky) beyond++;
-  const percent = lo === 0 ? '-' : `${(((hi - lo) / lo) * 100).toFixed(2)}%`;
-  console.log(`     ${name.padEnd(20)} ${String(lo).padStart(9)} .. ${String(hi).padStart(9)} B  ${percent.padStart(7)}  ${String(hi - lo).padStart(6)} B apart  (${xs.length} readings)${flaky ? '  BEYOND THE DEFAULT TOLERANCE' : ''}`);
+/** Each workload's lowest and highest reading, flagged when the default tolerance would fail them. */
+function printSpread(title, figures) {
+  console.log(title);
+  for (const [name, xs] of figures) {
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    // what the default tolerance would make of the two farthest readings
+    const flaky = hi - lo > 16 * 1024 && (lo === 0 || (hi - lo) / lo > 0.15);
+    if (flaky) beyond++;
+    const percent = lo === 0 ? '-' : `${(((hi - lo) / lo) * 100).toFixed(2)}%`;
+    console.log(`     ${name.padEnd(20)} ${String(lo).padStart(9)} .. ${String(hi).padStart(9)} B  ${percent.padStart(7)}  ${String(hi - lo).padStart(6)} B apart  (${xs.length} readings)${flaky ? '  BEYOND THE DEFAULT TOLERANCE' : ''}`);
+  }
 }
-console.log(`   ${beyond === 0 ? 'every workload within the default tolerance' : `${beyond} workload(s) beyond the default tolerance`}`);
+printSpread(`   spread of the matchers' figure (smallest of 5 calls after 2 warm-up), ${SPREAD_RUNS} runs x 2 files x 2 workers, the preset:`, spread);
+printSpread(`   spread of the per-test figure (the body run once: the report's and baselines.everyTest's), same runs:`, bodySpread);
+console.log(`   ${beyond === 0 ? 'every workload within the default tolerance' : `${beyond} figure(s) beyond the default tolerance`}`);
 
 if (failures.length > 0) {
   console.log('\nFailures:');
