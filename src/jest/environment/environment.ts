@@ -8,6 +8,7 @@ import { ENVIRONMENT_BRIDGE, type EnvironmentBridge } from '../bridge';
 import { requireFromJest } from '../jest-modules';
 import { OPTIONS_KEY, readEnvironmentOptions, type EnvironmentSettings } from './options';
 import type { RawSite, SiteSampler } from './site-sampler';
+import { BufferBounding } from './buffer-bounding';
 import type { FileMemory, TestMemory } from './test-memory';
 import { TestWindow } from './test-window';
 import { BaselineStore, type UpdateMode } from '../baselines/baseline-store';
@@ -40,6 +41,8 @@ export default class TracemallocEnvironment extends NodeEnvironment {
   private readonly records = new Map<Circus.TestEntry, TestMemory & { key: number }>();
   private readonly warnings: string[] = [];
   private sampler: SiteSampler | null = null;
+  /** everyTest without sites: allocation buffers cut small, for repeatable per-test figures. */
+  private bounding: BufferBounding | null = null;
   private rawSites: Map<number, RawSite[]> | null = null;
   private pauses = 0;
   /** Pauses of an earlier generation (a matcher that never settled) are not waited for. */
@@ -56,11 +59,13 @@ export default class TracemallocEnvironment extends NodeEnvironment {
       if (this.samplerLent) throw new Error("V8's sampling heap profiler is in use (by the tracer or a matcher's sites) in this test");
       this.samplerLent = true;
       this.sampler?.lend();
+      this.bounding?.lend();
     },
     takeBack: () => {
       if (!this.samplerLent) return;
       this.samplerLent = false;
       this.sampler?.takeBack();
+      this.bounding?.takeBack();
     },
   };
   private readonly baselines: BaselineStore;
@@ -84,6 +89,9 @@ export default class TracemallocEnvironment extends NodeEnvironment {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { SiteSampler: Sampler } = require('./site-sampler') as typeof import('./site-sampler');
       this.sampler = new Sampler(settings.sites.samplingInterval, (filename) => patterns.some((p) => p.test(filename)));
+    } else if (settings.baselines.everyTest) {
+      // (the sites' own session cuts the buffers at its interval)
+      this.bounding = new BufferBounding();
     }
     const bridge: EnvironmentBridge = {
       pause: () => this.pause(),
@@ -135,6 +143,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
       }
     }
     this.open.clear();
+    this.finishBounding();
     if (this.sampler) {
       try {
         this.sampler.finish(0);
@@ -149,6 +158,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
     switch (event.name) {
       case 'run_start':
         this.startSampler();
+        this.startBounding();
         break;
       case 'test_fn_start': {
         if (this.pauses > 0 && this.open.size === 0) {
@@ -207,6 +217,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
       }
       case 'run_finish':
         this.finishSites();
+        this.finishBounding();
         break;
       default:
     }
@@ -216,7 +227,7 @@ export default class TracemallocEnvironment extends NodeEnvironment {
   private checkWholeTest(test: Circus.TestEntry, record: TestMemory): void {
     const key = `${record.name} [whole test]`;
     const now = { allocated: record.allocated, heap: record.heap, external: record.external, ...(record.retained !== undefined ? { retained: record.retained } : {}) };
-    const { tolerance, failOnImprovement } = this.settings.baselines;
+    const { wholeTestTolerance: tolerance, failOnImprovement } = this.settings.baselines;
     const check = this.baselines.check(key, now, tolerance, failOnImprovement);
     this.baselineFailures.delete(test);
     if (check.status !== 'failed') return;
@@ -252,6 +263,27 @@ export default class TracemallocEnvironment extends NodeEnvironment {
       this.sampler = null;
       this.warnings.push(`no allocation sites for this file: the sampling heap profiler could not start (${(error as Error).message})`);
     }
+  }
+
+  private startBounding(): void {
+    try {
+      this.bounding?.start();
+    } catch (error) {
+      this.bounding = null;
+      this.warnings.push(`per-test figures may be off by up to 256 KiB: the sampling heap profiler could not start to bound V8's allocation buffers (${(error as Error).message})`);
+    }
+  }
+
+  private finishBounding(): void {
+    const bounding = this.bounding;
+    if (!bounding) return;
+    this.bounding = null;
+    try {
+      bounding.finish();
+    } catch {
+      // the session is gone either way
+    }
+    for (const problem of bounding.problems) this.warnings.push(`per-test figures may be off by up to 256 KiB: ${problem}`);
   }
 
   private samplerProblems: string[] = [];

@@ -1,6 +1,6 @@
 import { fnmatchToRegExp } from '../../core/fnmatch';
 import { checkCount, describe } from '../../core/units';
-import { DEFAULT_TOLERANCE, readTolerance, type Tolerance, type ToleranceOption } from '../baselines/tolerance';
+import { DEFAULT_TOLERANCE, DEFAULT_WHOLE_TEST_TOLERANCE, readTolerance, type Tolerance, type ToleranceOption } from '../baselines/tolerance';
 
 /** `testEnvironmentOptions.tracemalloc`, as users write it. */
 export interface TracemallocEnvironmentOptions {
@@ -19,17 +19,19 @@ export interface TracemallocEnvironmentOptions {
   hideFrames?: string[];
   /**
    * Allocation baselines (`__memory__/<test file>.json`). `everyTest: true` keeps one for every
-   * test's figure without a matcher in it, failing the tests that regress; `tolerance` and
-   * `failOnImprovement` are the defaults of `toMatchAllocationBaseline` too.
+   * test's figure without a matcher in it, failing the tests that regress, at a tolerance of 15%
+   * and 256 KiB (a body run once moves by up to about 130 KiB); `everyTest: { tolerance }` sets
+   * another. `tolerance` (default 15% and 16 KiB) and `failOnImprovement` are the defaults of
+   * `toMatchAllocationBaseline`; `failOnImprovement` applies to everyTest too.
    */
-  baselines?: { everyTest?: boolean; tolerance?: ToleranceOption; failOnImprovement?: boolean };
+  baselines?: { everyTest?: boolean | { tolerance?: ToleranceOption }; tolerance?: ToleranceOption; failOnImprovement?: boolean };
 }
 
 export interface EnvironmentSettings {
   sites: { samplingInterval: number; top: number } | null;
   retained: boolean;
   hideFrames: RegExp[];
-  baselines: { everyTest: boolean; tolerance: Tolerance; failOnImprovement: boolean };
+  baselines: { everyTest: boolean; wholeTestTolerance: Tolerance; tolerance: Tolerance; failOnImprovement: boolean };
 }
 
 export const DEFAULT_SITES = { samplingInterval: 32768, top: 5 };
@@ -49,7 +51,7 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
     sites: null,
     retained: false,
     hideFrames: [],
-    baselines: { everyTest: false, tolerance: DEFAULT_TOLERANCE, failOnImprovement: false },
+    baselines: { everyTest: false, wholeTestTolerance: DEFAULT_WHOLE_TEST_TOLERANCE, tolerance: DEFAULT_TOLERANCE, failOnImprovement: false },
   };
   if (raw === undefined) return settings;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EnvironmentOptionsError(`expected an object, got ${describe(raw)}`);
@@ -100,11 +102,23 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
     for (const key of Object.keys(given)) {
       if (!['everyTest', 'tolerance', 'failOnImprovement'].includes(key)) throw new EnvironmentOptionsError(`unknown option baselines.${key}; known are everyTest, tolerance, failOnImprovement`);
     }
-    for (const key of ['everyTest', 'failOnImprovement']) {
-      if (given[key] !== undefined && typeof given[key] !== 'boolean') throw new EnvironmentOptionsError(`baselines.${key} must be a boolean, got ${describe(given[key])}`);
+    if (given.failOnImprovement !== undefined && typeof given.failOnImprovement !== 'boolean') {
+      throw new EnvironmentOptionsError(`baselines.failOnImprovement must be a boolean, got ${describe(given.failOnImprovement)}`);
+    }
+    const { everyTest } = given;
+    let wholeTestTolerance = DEFAULT_WHOLE_TEST_TOLERANCE;
+    if (typeof everyTest === 'object' && everyTest !== null && !Array.isArray(everyTest)) {
+      for (const key of Object.keys(everyTest)) {
+        if (key !== 'tolerance') throw new EnvironmentOptionsError(`unknown option baselines.everyTest.${key}; known is tolerance`);
+      }
+      const tolerance = (everyTest as { tolerance?: unknown }).tolerance;
+      wholeTestTolerance = check(() => readTolerance(tolerance, DEFAULT_WHOLE_TEST_TOLERANCE));
+    } else if (everyTest !== undefined && typeof everyTest !== 'boolean') {
+      throw new EnvironmentOptionsError(`baselines.everyTest must be a boolean or { tolerance }, got ${describe(everyTest)}`);
     }
     settings.baselines = {
-      everyTest: given.everyTest === true,
+      everyTest: everyTest === true || (typeof everyTest === 'object' && everyTest !== null),
+      wholeTestTolerance,
       tolerance: check(() => readTolerance(given.tolerance)),
       failOnImprovement: given.failOnImprovement === true,
     };
