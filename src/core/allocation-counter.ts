@@ -41,6 +41,12 @@ function heapAt(moment: GCMoment): number {
   return heap;
 }
 
+/**
+ * How far apart a reading and a GC's own figures may be for the GC to count as triggered by the
+ * reading itself: what a reading allocates, and some room.
+ */
+const slack = (): number => costOfReading() + 1024;
+
 export function memoryInUse(): MemoryParts {
   // used_heap_size lags right after a GC (it moved by 20-230 KB between two reads with nothing
   // allocated, Node 20), while the per-space figures are settled; their sum is the same quantity.
@@ -60,34 +66,61 @@ export class AllocationCounter {
   private freed: MemoryParts = { heap: 0, external: 0 };
   private highest = 0;
   private running = false;
+  /** Whether the first GC of the interval has been looked at (see fold()). */
+  private sawGc = false;
 
   begin(): void {
     makeExternalAccountingExact();
     costOfReading();
     this.freed = { heap: 0, external: 0 };
+    this.sawGc = false;
     this.profiler.start();
     this.running = true;
     this.start = memoryInUse();
     this.highest = this.start.heap + this.start.external;
   }
 
-  /** Folds the GCs seen so far into the totals; the interval goes on. */
-  private collect(): void {
-    if (!this.running) return;
+  /** Folds the GCs seen so far into the totals; the interval goes on. Returns `now` as fold() leaves it. */
+  private collect(now?: MemoryParts): MemoryParts | undefined {
+    if (!this.running) return now;
     const profile = this.profiler.stop() as GCProfile | undefined;
     this.profiler = new GCProfiler();
     this.profiler.start();
-    this.fold(profile);
+    return this.fold(profile, now);
   }
 
-  private fold(profile: GCProfile | undefined): void {
-    for (const { beforeGC, afterGC } of profile?.statistics ?? []) {
+  /**
+   * Adds up what the GCs freed, and returns the reading the interval ends with. Reading memory
+   * allocates (Node builds an object per heap space), and that can trigger a GC on either side of
+   * the moment read, while the GC profiler runs. A GC just before the start was read had already
+   * freed its garbage from `start`; one just after `now` was read freed garbage `now` still held.
+   * Counted, either added a whole young generation to the figure (1-13 MB, about 1 window in 1000).
+   * Such a GC is known by its figures: the start reading is where it left the heap, or `now` is where
+   * it found it, to within what a reading allocates.
+   */
+  private fold(profile: GCProfile | undefined, now?: MemoryParts): MemoryParts | undefined {
+    let statistics = profile?.statistics ?? [];
+    if (!this.sawGc && statistics.length > 0) {
+      this.sawGc = true;
+      const first = statistics[0] as GCProfile['statistics'][number];
+      const sinceGc = this.start.heap - heapAt(first.afterGC);
+      if (sinceGc >= 0 && sinceGc <= slack()) statistics = statistics.slice(1); // before `start`
+    }
+    let reading = now;
+    const last = statistics[statistics.length - 1];
+    if (now && last) {
+      const untilGc = heapAt(last.beforeGC) - now.heap;
+      // after `now`: the interval ends where that GC left the heap, its garbage freed
+      if (untilGc >= 0 && untilGc <= slack()) reading = { heap: heapAt(last.afterGC), external: last.afterGC.heapStatistics.externalMemory };
+    }
+    for (const { beforeGC, afterGC } of statistics) {
       const before = heapAt(beforeGC);
       const beforeExternal = beforeGC.heapStatistics.externalMemory;
       this.freed.heap += before - heapAt(afterGC);
       this.freed.external += beforeExternal - afterGC.heapStatistics.externalMemory;
       this.highest = Math.max(this.highest, before + beforeExternal);
     }
+    return reading;
   }
 
   private figures(now: MemoryParts): MemoryParts {
@@ -101,14 +134,13 @@ export class AllocationCounter {
   /** Bytes allocated since `begin()`, garbage included (not the counter's own). */
   allocated(): MemoryParts {
     const now = memoryInUse(); // before collect(), whose own allocations are not the program's
-    this.collect();
-    return this.figures(now);
+    return this.figures(this.collect(now) ?? now);
   }
 
   /** `allocated()` and `end()` in one, reading the GC profiler once (a read costs about 30 us). */
   finish(): MemoryParts {
-    const now = memoryInUse();
-    if (this.running) this.fold(this.profiler.stop() as GCProfile | undefined);
+    let now = memoryInUse();
+    if (this.running) now = this.fold(this.profiler.stop() as GCProfile | undefined, now) ?? now;
     this.running = false;
     return this.figures(now);
   }
