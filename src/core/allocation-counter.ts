@@ -11,9 +11,29 @@ interface GCMoment {
   heapStatistics: { externalMemory: number };
   heapSpaceStatistics: { spaceUsedSize: number }[];
 }
-interface GCProfile {
-  statistics: { beforeGC: GCMoment; afterGC: GCMoment }[];
+interface GCEntry {
+  gcType: string;
+  beforeGC: GCMoment;
+  afterGC: GCMoment;
 }
+interface GCProfile {
+  statistics: GCEntry[];
+}
+
+const entriesOf = (profile: unknown): GCEntry[] => (profile as GCProfile | undefined)?.statistics ?? [];
+const sameGc = (a: GCEntry, b: GCEntry): boolean =>
+  a.gcType === b.gcType && heapAt(a.beforeGC) === heapAt(b.beforeGC) && heapAt(a.afterGC) === heapAt(b.afterGC);
+
+/** How many of `later`'s first GCs are `earlier`'s last ones: GCs that two profilers both saw. */
+function overlap(earlier: GCEntry[], later: GCEntry[]): number {
+  for (let k = Math.min(earlier.length, later.length); k > 0; k--) {
+    if (later.slice(0, k).every((entry, i) => sameGc(entry, earlier[earlier.length - k + i] as GCEntry))) return k;
+  }
+  return 0;
+}
+
+/** Attempts at a start reading with no GC around it, before taking one regardless. */
+const START_ATTEMPTS = 5;
 
 let readingCost: number | undefined;
 
@@ -41,12 +61,6 @@ function heapAt(moment: GCMoment): number {
   return heap;
 }
 
-/**
- * How far apart a reading and a GC's own figures may be for the GC to count as triggered by the
- * reading itself: what a reading allocates, and some room.
- */
-const slack = (): number => costOfReading() + 1024;
-
 export function memoryInUse(): MemoryParts {
   // used_heap_size lags right after a GC (it moved by 20-230 KB between two reads with nothing
   // allocated, Node 20), while the per-space figures are settled; their sum is the same quantity.
@@ -59,6 +73,12 @@ export function memoryInUse(): MemoryParts {
  * Exact allocation totals from V8's GC accounting, at no cost to the code measured: what was
  * allocated over an interval is the growth in use plus whatever every GC in between freed.
  * Also tracks the high-water mark, which V8 reaches just before a GC or at the end.
+ *
+ * Reading memory allocates (Node builds an object per heap space), and that can start a scavenge
+ * on either side of the moment read, while the GC profiler runs: counted, such a GC added a whole
+ * young generation to a figure (1-13 MB, about 1 window in 1000). So each reading is bracketed by a
+ * second profiler, the probe: a start reading with a GC around it is taken again; at the end, a GC
+ * both profilers saw came after the reading began, and the interval ends where that GC left the heap.
  */
 export class AllocationCounter {
   private profiler = new GCProfiler();
@@ -66,61 +86,78 @@ export class AllocationCounter {
   private freed: MemoryParts = { heap: 0, external: 0 };
   private highest = 0;
   private running = false;
-  /** Whether the first GC of the interval has been looked at (see fold()). */
-  private sawGc = false;
+  /** GCs already folded that the current profiler saw too (its start overlapped the last stop). */
+  private folded: GCEntry[] = [];
 
   begin(): void {
     makeExternalAccountingExact();
     costOfReading();
     this.freed = { heap: 0, external: 0 };
-    this.sawGc = false;
-    this.profiler.start();
+    this.folded = [];
+    for (let attempt = 1; ; attempt++) {
+      const probe = new GCProfiler();
+      const profiler = new GCProfiler();
+      probe.start();
+      profiler.start();
+      const start = memoryInUse();
+      const around = entriesOf(probe.stop());
+      if (around.length === 0 || attempt === START_ATTEMPTS) {
+        this.profiler = profiler;
+        this.start = start;
+        break;
+      }
+      profiler.stop(); // which side of that GC the reading fell is unknown: read again
+    }
     this.running = true;
-    this.start = memoryInUse();
     this.highest = this.start.heap + this.start.external;
   }
 
-  /** Folds the GCs seen so far into the totals; the interval goes on. Returns `now` as fold() leaves it. */
-  private collect(now?: MemoryParts): MemoryParts | undefined {
-    if (!this.running) return now;
-    const profile = this.profiler.stop() as GCProfile | undefined;
-    this.profiler = new GCProfiler();
-    this.profiler.start();
-    return this.fold(profile, now);
+  /**
+   * Reads memory in use and folds the GCs seen so far into the totals; with `goOn` the interval
+   * goes on (a new profiler, started before the old one stops, so that no GC falls between them).
+   * Returns the reading the interval is at.
+   */
+  private readAndCollect(goOn: boolean): MemoryParts {
+    const probe = new GCProfiler();
+    const next = goOn ? new GCProfiler() : null;
+    probe.start();
+    const now = memoryInUse();
+    next?.start();
+    const seen = entriesOf(this.profiler.stop());
+    const around = entriesOf(probe.stop());
+    if (next) this.profiler = next;
+    const reading = this.fold(seen, now, overlap(seen, around) > 0) ?? now;
+    this.folded = next ? seen : [];
+    return reading;
+  }
+
+  /** Folds the GCs seen so far; the interval goes on. */
+  private collect(): void {
+    if (!this.running) return;
+    const next = new GCProfiler();
+    next.start();
+    const seen = entriesOf(this.profiler.stop());
+    this.profiler = next;
+    this.fold(seen);
+    this.folded = seen;
   }
 
   /**
-   * Adds up what the GCs freed, and returns the reading the interval ends with. Reading memory
-   * allocates (Node builds an object per heap space), and that can trigger a GC on either side of
-   * the moment read, while the GC profiler runs. A GC just before the start was read had already
-   * freed its garbage from `start`; one just after `now` was read freed garbage `now` still held.
-   * Counted, either added a whole young generation to the figure (1-13 MB, about 1 window in 1000).
-   * Such a GC is known by its figures: the start reading is where it left the heap, or `now` is where
-   * it found it, to within what a reading allocates.
+   * Adds up what the GCs freed (less those folded before), and returns the reading the interval
+   * ends with: `now`, or where the last GC left the heap when it came after `now` began to be read.
    */
-  private fold(profile: GCProfile | undefined, now?: MemoryParts): MemoryParts | undefined {
-    let statistics = profile?.statistics ?? [];
-    if (!this.sawGc && statistics.length > 0) {
-      this.sawGc = true;
-      const first = statistics[0] as GCProfile['statistics'][number];
-      const sinceGc = this.start.heap - heapAt(first.afterGC);
-      if (sinceGc >= 0 && sinceGc <= slack()) statistics = statistics.slice(1); // before `start`
-    }
-    let reading = now;
-    const last = statistics[statistics.length - 1];
-    if (now && last) {
-      const untilGc = heapAt(last.beforeGC) - now.heap;
-      // after `now`: the interval ends where that GC left the heap, its garbage freed
-      if (untilGc >= 0 && untilGc <= slack()) reading = { heap: heapAt(last.afterGC), external: last.afterGC.heapStatistics.externalMemory };
-    }
-    for (const { beforeGC, afterGC } of statistics) {
+  private fold(entries: GCEntry[], now?: MemoryParts, lastAfterNow = false): MemoryParts | undefined {
+    const fresh = entries.slice(overlap(this.folded, entries));
+    for (const { beforeGC, afterGC } of fresh) {
       const before = heapAt(beforeGC);
       const beforeExternal = beforeGC.heapStatistics.externalMemory;
       this.freed.heap += before - heapAt(afterGC);
       this.freed.external += beforeExternal - afterGC.heapStatistics.externalMemory;
       this.highest = Math.max(this.highest, before + beforeExternal);
     }
-    return reading;
+    const last = entries[entries.length - 1];
+    if (lastAfterNow && last) return { heap: heapAt(last.afterGC), external: last.afterGC.heapStatistics.externalMemory };
+    return now;
   }
 
   private figures(now: MemoryParts): MemoryParts {
@@ -133,14 +170,12 @@ export class AllocationCounter {
 
   /** Bytes allocated since `begin()`, garbage included (not the counter's own). */
   allocated(): MemoryParts {
-    const now = memoryInUse(); // before collect(), whose own allocations are not the program's
-    return this.figures(this.collect(now) ?? now);
+    return this.figures(this.running ? this.readAndCollect(true) : memoryInUse());
   }
 
   /** `allocated()` and `end()` in one, reading the GC profiler once (a read costs about 30 us). */
   finish(): MemoryParts {
-    let now = memoryInUse();
-    if (this.running) now = this.fold(this.profiler.stop() as GCProfile | undefined, now) ?? now;
+    const now = this.running ? this.readAndCollect(false) : memoryInUse();
     this.running = false;
     return this.figures(now);
   }
