@@ -9,7 +9,7 @@ import { Snapshot } from './snapshot';
 import { Statistic } from './statistic';
 import { checkCount, describe } from './units';
 import { drive } from './drive';
-import { makeAllocationsRepeatable } from './repeatable-allocations';
+import { letCompilesFinish, makeAllocationsRepeatable } from './repeatable-allocations';
 
 export interface SitesOptions {
   /** Mean bytes between samples; 1 (default) records every allocation. */
@@ -128,6 +128,7 @@ function* procedure(plan: Plan, figures: Figures): Generator<void, Measurement, 
         unbound = boundAllocationBuffers();
       }
       for (let i = 0; i < plan.runs; i++) {
+        letCompilesFinish();
         forceMinorGc(); // an empty young generation: scavenges fall at the same places in every call
         counter.begin();
         yield;
@@ -203,8 +204,9 @@ function* procedure(plan: Plan, figures: Figures): Generator<void, Measurement, 
  *
  * The first call switches off V8's allocation-site pretenuring and concurrent on-stack replacement
  * for the process, so that a function's figures do not hang on what ran before it or on a background
- * compile (repeatable-allocations.ts); while it measures, the sampling heap profiler runs at 512 B
- * so that the old generation is counted to the allocation (allocation-buffers.ts).
+ * compile, and each measured call waits 5 ms for V8's background compiler (repeatable-allocations.ts);
+ * while it measures, the sampling heap profiler runs at 512 B so that the old generation is counted
+ * to the allocation (allocation-buffers.ts).
  */
 export function measure<R>(fn: () => R, options?: MeasureOptions): MeasureResult<R> {
   return measureFigures(fn, options, ALL_FIGURES);
