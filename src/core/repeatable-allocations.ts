@@ -26,6 +26,8 @@ export function makeAllocationsRepeatable(): void {
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Milliseconds of letCompilesFinish(): over twice what was enough. */
+const COMPILE_PAUSE_MS = 5;
 
 /**
  * Blocks the main thread for a moment, so that V8's background compiler can finish the optimised
@@ -37,6 +39,3 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export function letCompilesFinish(): void {
   Atomics.wait(pause, 0, 0, COMPILE_PAUSE_MS);
 }
-
-/** Milliseconds of letCompilesFinish(): over twice what was enough. */
-const COMPILE_PAUSE_MS = 5;
