@@ -13,6 +13,11 @@ const MiB = 1024 * 1024;
 // V8 compiling the loop (up to about 600 KB measured).
 const OBJECTS = 30000 * 40 + 240016;
 const JIT = 700 * 1024;
+// A per-test window is exact to V8's accounting, which on Node 20 counts the old generation a whole
+// allocation buffer at a time: a buffer handed out before the test and cut short during it takes its
+// unused rest off the test's figure (a test read 28 KiB below these objects once in a CI run, 0 times
+// in 120 runs of the native ESM config here, 60 of them under load).
+const BUFFER = 64 * 1024;
 
 const sources = Object.fromEntries(
   readdirSync(join(fixtures, 'src')).map((name) => [`src/${name}`, readFileSync(join(fixtures, 'src', name), 'utf8')]),
@@ -161,7 +166,7 @@ describe.each(names)('%s', (runName) => {
     for (const name of ['30,000 small objects', '30,000 small objects, after all the others']) {
       const e = entry(runName, name);
       expect({ name, heap: e.heap }).toEqual({ name, heap: expect.any(Number) });
-      expect(e.heap).toBeGreaterThanOrEqual(OBJECTS);
+      expect(e.heap).toBeGreaterThanOrEqual(OBJECTS - BUFFER);
       expect(e.heap).toBeLessThanOrEqual(OBJECTS + JIT);
     }
   });

@@ -1,5 +1,5 @@
 import { DomainFilter, Filter, Snapshot } from '../src';
-import { applyFilters } from '../src/core/filter';
+import { applyFilters } from '../src/tracemalloc/filter';
 import { trace } from './helpers/traces';
 
 const traces = [
@@ -93,7 +93,7 @@ describe('Snapshot.filterTraces', () => {
 });
 
 describe('fnmatch translation', () => {
-  const { fnmatchToRegExp } = jest.requireActual('../src/core/fnmatch') as typeof import('../src/core/fnmatch');
+  const { fnmatchToRegExp } = jest.requireActual('../src/tracemalloc/fnmatch') as typeof import('../src/tracemalloc/fnmatch');
   test.each([
     ['*.ts', 'a/b/c.ts', true],
     ['a?c', 'abc', true],

@@ -41,6 +41,11 @@ test.each([
   ['bad input: negative limit', 'failed'],
   ['bad input: NaN limit', 'failed'],
   ['bad input: unknown option', 'failed'],
+  ['bad input: no limit', 'failed'],
+  ['bad input: a billion runs', 'failed'],
+  ['a synchronous measurement stops at 10 times the test timeout, with a message', 'failed'],
+  ['an async measurement stops at the test timeout too', 'failed'],
+  ['after a measurement stopped at the timeout, the next test measures its own', 'passed'],
 ])('%s: %s', (title, status) => {
   // the message rides along, so a wrong verdict shows what was measured
   expect(`${verdict(title).status}: ${message(title).slice(0, 600)}`).toMatch(new RegExp(`^${status}: `));
@@ -58,7 +63,8 @@ test('the failure names the allocating function at its TypeScript line, without 
   const line = lineOf(fixture, 'function manySmallObjects(');
   const sites = text.slice(text.indexOf('Top allocating functions'), text.indexOf('\n    at ')); // not the stack trace
   expect(sites).toMatch(/^Top allocating functions \(V8 heap, one call\):\n/);
-  expect(sites).toMatch(new RegExp(`src/verdicts\\.test\\.ts:${line}: size=[\\d.]+ [KM]iB`));
+  // the function first, its file relative to the rootDir
+  expect(sites).toMatch(new RegExp(`\\n  manySmallObjects \\(src/verdicts\\.test\\.ts:${line}\\): size=[\\d.]+ [KM]iB`));
   expect(sites).not.toMatch(/node_modules[\\/](jest|@jest|expect|jest-tracemalloc)|node:/);
 });
 
@@ -69,4 +75,18 @@ test('bad input gives a matcher error that quotes the input', () => {
   expect(message('bad input: negative limit')).toContain('Expected a size of 0 bytes or more, got -1');
   expect(message('bad input: NaN limit')).toContain('got NaN');
   expect(message('bad input: unknown option')).toContain('unknown option "runz"');
+  expect(message('bad input: no limit')).toContain('a limit is required');
+  expect(message('bad input: no limit')).not.toContain('undefined undefined');
+  expect(message('bad input: a billion runs')).toContain('runs must be at most 1000, got 1000000000');
+});
+
+test('measuring stops: async at the test timeout, sync at 10 times it, and says which options make fewer calls', () => {
+  const sync = message('a synchronous measurement stops at 10 times the test timeout, with a message');
+  expect(sync).toContain("measuring stopped after 5,000 ms, 10 times the test's timeout");
+  expect(sync).toMatch(/stopped after [\d,]+ calls: the time limit of 5,000 ms was reached\. Jest cannot stop synchronous code/);
+  expect(sync).toContain('Make fewer calls (warmup, runs)');
+  expect(verdict('a synchronous measurement stops at 10 times the test timeout, with a message').duration ?? 0).toBeLessThan(15000);
+  const async = message('an async measurement stops at the test timeout too');
+  // Jest's own timeout fails the test; the matcher stops calling fn there, instead of running on into the next test
+  expect(async).toMatch(/Exceeded timeout of 1500 ms|measuring stopped at the test's timeout/);
 });

@@ -1,17 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EnvironmentOptionsError, readEnvironmentOptions } from '../src/jest/environment/options';
+import { docblockOptionsOf, EnvironmentOptionsError, mergeOptions, readEnvironmentOptions } from '../src/jest/environment/options';
 import { SiteSampler, resolveSites } from '../src/jest/environment/site-sampler';
 import { BufferBounding } from '../src/jest/environment/buffer-bounding';
-import { readSamplingProfile } from '../src/core/sampling-profile';
+import { readSamplingProfile } from '../src/v8/sampling-profile';
 import { TestWindow } from '../src/jest/environment/test-window';
 import { entriesOf } from '../src/jest/reporter/memory-report';
 import { topTestsTable } from '../src/jest/reporter/top-tests';
-import { outsideTestFigures, ENVIRONMENT_BRIDGE } from '../src/jest/bridge';
+import { outsideTestFigures, ENVIRONMENT_BRIDGE } from '../src/jest/runtime/bridge';
 import TracemallocReporter from '../src/reporter';
-import { forceGc, makeExternalAccountingExact } from '../src/core/force-gc';
+import { forceGc, makeExternalAccountingExact } from '../src/v8/force-gc';
 import { lineOf } from './helpers/lines';
 
 // The Jest adapters' pieces, without Jest: environment options, the per-test window, per-test sites
@@ -45,9 +45,9 @@ describe('environment options', () => {
     ['a bad tolerance', { baselines: { tolerance: 'a lot' } }, `Cannot read "a lot" as a size: expected a number and a unit, like '1MiB', '512 KiB' or '100kB'`],
     ['a bad everyTest tolerance', { baselines: { everyTest: { tolerance: 'a lot' } } }, `Cannot read "a lot" as a size: expected a number and a unit, like '1MiB', '512 KiB' or '100kB'`],
     ['everyTest of the wrong type', { baselines: { everyTest: 'yes' } }, 'baselines.everyTest must be a boolean or { tolerance }, got string "yes"'],
-    ['unknown everyTest option', { baselines: { everyTest: { percent: 5 } } }, 'unknown option baselines.everyTest.percent; known is tolerance'],
+    ['unknown everyTest option', { baselines: { everyTest: { percent: 5 } } }, 'unknown option "baselines.everyTest.percent"; known option is tolerance'],
     ['sites of the wrong type', { sites: 'yes' }, 'sites must be a boolean or { samplingInterval?, top? }, got string "yes"'],
-    ['unknown sites option', { sites: { interval: 4 } }, 'unknown option sites.interval; known are samplingInterval, top'],
+    ['unknown sites option', { sites: { interval: 4 } }, 'unknown option "sites.interval"; known options are samplingInterval, top'],
     ['zero interval', { sites: { samplingInterval: 0 } }, 'sites.samplingInterval must be an integer of 1 or more, got number 0'],
     ['retained not a boolean', { retained: 1 }, 'retained must be a boolean, got number 1'],
     ['hideFrames not strings', { hideFrames: [1] }, 'hideFrames must be an array of file name patterns, got [1]'],
@@ -60,6 +60,24 @@ describe('environment options', () => {
     }
     expect(error).toBeInstanceOf(EnvironmentOptionsError);
     expect((error as Error).message).toBe(`jest-tracemalloc: testEnvironmentOptions.tracemalloc: ${message}`);
+  });
+});
+
+describe('a docblock over the config', () => {
+  test('merges per key: the file asks for sites, the config keeps its baselines', () => {
+    const config = { baselines: { everyTest: true, tolerance: '25%' }, hideFrames: ['*/vendor/*'] };
+    const docblock = docblockOptionsOf({ 'jest-environment-options': JSON.stringify({ tracemalloc: { sites: true, baselines: { failOnImprovement: true } } }) });
+    expect(docblock).toEqual({ sites: true, baselines: { failOnImprovement: true } });
+    const settings = readEnvironmentOptions(mergeOptions(config, docblock));
+    expect(settings.sites).toEqual({ samplingInterval: 32768, top: 5 });
+    expect(settings.baselines).toMatchObject({ everyTest: true, tolerance: { percent: 25, bytes: 16384 }, failOnImprovement: true });
+    expect(settings.hideFrames).toHaveLength(1);
+    // what is not an object replaces: a file can switch sites off, or set its own list
+    expect(mergeOptions({ sites: { top: 3 }, hideFrames: ['a'] }, { sites: false, hideFrames: ['b'] })).toEqual({ sites: false, hideFrames: ['b'] });
+    expect(mergeOptions(undefined, { retained: true })).toEqual({ retained: true });
+    // a docblock without our key, or none, changes nothing
+    expect(docblockOptionsOf({ 'jest-environment-options': '{"url": "http://x"}' })).toBeUndefined();
+    expect(docblockOptionsOf({})).toBeUndefined();
   });
 });
 
@@ -171,9 +189,9 @@ describe('per-test sites from one profiler session', () => {
     const sampler = new SiteSampler(4096, () => false);
     sampler.start();
     sampler.mark(0, true);
-    sampler.lend();
+    sampler.pause();
     sink = arraysOf(20000); // the lender's time: not sampled by the session
-    sampler.takeBack();
+    sampler.resume();
     sink = objectsOf(20000);
     sampler.mark(0, false);
     const sites = resolveSites(sampler.finish(3)).get(0) ?? [];
@@ -210,7 +228,7 @@ describe('bounded allocation buffers (baselines.everyTest)', () => {
     const script = (bounded: boolean) => `
       const { TestWindow } = require(${build('jest/environment/test-window.js')});
       const { BufferBounding } = require(${build('jest/environment/buffer-bounding.js')});
-      const { startSampling, stopSampling } = require(${build('core/sampling-profile.js')});
+      const { startSampling, stopSampling } = require(${build('v8/sampling-profile.js')});
       const texts = Array.from({ length: 27 }, (_, t) => JSON.stringify(Array.from({ length: 1000 }, (_, i) => 'w' + String(t).padStart(2, '0') + '_' + String(i).padStart(4, '0'))));
       let sink;
       // every allocation of three parses, recorded by the profiler at interval 1
@@ -242,8 +260,10 @@ describe('bounded allocation buffers (baselines.everyTest)', () => {
       return { truth, figures, median, far: figures.filter((f) => Math.abs(f - truth) > 32 * 1024).length };
     };
     const unbounded = run(false);
-    // the control: 8 KiB in most windows (the strings fell in a buffer already counted), up to 259 KiB in others
-    expect(Math.abs(unbounded.median - unbounded.truth)).toBeGreaterThan(16 * 1024);
+    // the control, where V8 counts a whole buffer as used when it hands one out (Node 20: 8 KiB in
+    // most windows, up to 259 KiB in others); V8 12+ counts to the allocation (about 1 KiB off)
+    if (Number(process.versions.v8.split('.')[0]) < 12) expect(Math.abs(unbounded.median - unbounded.truth)).toBeGreaterThan(16 * 1024);
+    else expect(Math.abs(unbounded.median - unbounded.truth)).toBeLessThan(8 * 1024);
     const bounded = run(true);
     // the profiler steps at random distances around 4 KiB: most readings within 12 KiB, a few 32 KiB off
     if (Math.abs(bounded.median - bounded.truth) > 8 * 1024 || bounded.far > 3) {
@@ -255,13 +275,13 @@ describe('bounded allocation buffers (baselines.everyTest)', () => {
     const bounding = new BufferBounding();
     bounding.start();
     expect(sampling()).toBe(true);
-    bounding.lend();
+    bounding.pause();
     expect(sampling()).toBe(false);
-    bounding.takeBack();
+    bounding.resume();
     expect(sampling()).toBe(true);
     bounding.finish();
     expect(sampling()).toBe(false);
-    bounding.takeBack(); // a late give-back after the end does not start it again
+    bounding.resume(); // a late give-back after the end does not start it again
     expect(sampling()).toBe(false);
   });
 });
@@ -385,7 +405,7 @@ describe('baselines', () => {
     expect(readTolerance('5%')).toEqual({ percent: 5, bytes: 16384 });
     expect(readTolerance('64KiB')).toEqual({ percent: 15, bytes: 65536 });
     expect(readTolerance({ percent: 0, bytes: 0 })).toEqual({ percent: 0, bytes: 0 });
-    expect(() => readTolerance({ pct: 3 })).toThrow('unknown tolerance key "pct"');
+    expect(() => readTolerance({ pct: 3 })).toThrow('unknown option "tolerance.pct"; known options are percent, bytes');
   });
 
   test('the file format: sorted keys, one figure per line, a trailing newline; bad files named', () => {
@@ -396,10 +416,19 @@ describe('baselines', () => {
         '    "b 1": {\n      "allocated": 2,\n      "external": 0,\n      "heap": 2\n    }\n  }\n}\n',
     );
     expect(parseBaselines(text, 'f.json').entries['b 1']?.allocated).toBe(2);
-    expect(() => parseBaselines('{"format":"jest-tracemalloc-baselines","version":1,"node":20,"baselines":{"x":{"allocated":-1,"heap":0,"external":0}}}', 'f.json')).toThrow(
-      'Cannot read the allocation baselines in f.json: baseline "x" needs a number of bytes "allocated"',
+    const withEntry = (entry: string) => `{"format":"jest-tracemalloc-baselines","version":1,"node":20,"baselines":{"x":${entry}}}`;
+    expect(() => parseBaselines(withEntry('{"allocated":-1,"heap":0,"external":0}'), 'f.json')).toThrow(
+      'Cannot read the allocation baselines in f.json: baseline "x" needs a number of bytes of 0 or more "allocated", got -1',
     );
     expect(() => parseBaselines('{"__proto__": {}}', 'f.json')).toThrow('refusing key "__proto__"');
+    // what a hand edit or a bad merge leaves is a file error naming the file, never a crash later
+    expect(() => parseBaselines(withEntry('{"allocated":10,"heap":10,"external":0,"sites":[null,5,{"file":{}}]}'), 'f.json')).toThrow(
+      'in f.json: baseline "x" sites[0] must be { function, file, line, size }, got null',
+    );
+    expect(() => parseBaselines(withEntry('{"allocated":10,"heap":10,"external":0,"sites":[{"function":"f","file":"a.ts","line":1,"size":-4}]}'), 'f.json')).toThrow('sites[0] must be');
+    expect(() => parseBaselines(withEntry('{"allocated":10,"heap":4,"external":0}'), 'f.json')).toThrow('baseline "x" "allocated" (10) must be heap + external (4 + 0)');
+    expect(() => parseBaselines(withEntry('{"allocated":10,"heap":10,"external":0,"retained":-3}'), 'f.json')).toThrow('"retained" must be a number of bytes of 0 or more, got -3');
+    expect(() => parseBaselines(`<<<<<<< HEAD\n${text}=======\n${text}>>>>>>> main\n`, 'f.json')).toThrow('in f.json: it holds git merge conflict markers');
     expect(baselinePathFor('/p/src/a.test.ts')).toBe('/p/src/__memory__/a.test.ts.json');
   });
 
@@ -423,6 +452,121 @@ describe('baselines', () => {
     update.finish();
     const saved = JSON.parse(readFileSync(baselinePathFor(testPath), 'utf8'));
     expect(saved.baselines).toEqual({ 't 1': entry(100_000), 't 2': entry(80_000) }); // 'gone 1' removed by -u
+  });
+
+  const write = (testPath: string, entries: Record<string, number>) => {
+    const store = new BaselineStore(testPath, 'new');
+    for (const [name, bytes] of Object.entries(entries)) store.check(store.nextKey(name), entry(bytes), tolerance, false);
+    return store.finish();
+  };
+
+  test('an unreadable file is never replaced by part of its entries: -u rewrites it only when every test ran', () => {
+    const testPath = join(dir, 'c.test.ts');
+    const file = baselinePathFor(testPath);
+    write(testPath, { ran: 1, other: 2 });
+    const garbage = readFileSync(file, 'utf8').slice(0, 60); // truncated
+    writeFileSync(file, garbage);
+    // jest -u -t ran: the other test was filtered out
+    const filtered = new BaselineStore(testPath, 'all');
+    filtered.keep('other');
+    expect(filtered.check(filtered.nextKey('ran'), entry(3), tolerance, false).status).toBe('written');
+    const summary = filtered.finish();
+    expect(summary?.failure).toContain(`Cannot read the allocation baselines in ${file}: not valid JSON`);
+    expect(summary?.failure).toContain('jest -u did not rewrite it, since it could not be read and not every test of the file ran');
+    expect(readFileSync(file, 'utf8')).toBe(garbage);
+    // no test of the file ran at all (-t matched none of them): untouched, nothing to report
+    const none = new BaselineStore(testPath, 'all');
+    none.keep('ran');
+    none.keep('other');
+    expect(none.finish()).toBeNull();
+    expect(readFileSync(file, 'utf8')).toBe(garbage);
+    // the file failed to load (its tests never got their turn): untouched
+    expect(new BaselineStore(testPath, 'all').finish(false)).toBeNull();
+    expect(readFileSync(file, 'utf8')).toBe(garbage);
+    // every test ran: -u takes the figures anew
+    const whole = new BaselineStore(testPath, 'all');
+    whole.check(whole.nextKey('ran'), entry(3), tolerance, false);
+    whole.check(whole.nextKey('other'), entry(4), tolerance, false);
+    expect(whole.finish()?.failure).toBeUndefined();
+    expect(JSON.parse(readFileSync(file, 'utf8')).baselines).toEqual({ 'ran 1': entry(3), 'other 1': entry(4) });
+  });
+
+  test('a file whose tests never ran to the end loses no entry as obsolete, even with -u', () => {
+    const testPath = join(dir, 'd.test.ts');
+    write(testPath, { a: 1, b: 2 });
+    const before = readFileSync(baselinePathFor(testPath), 'utf8');
+    expect(new BaselineStore(testPath, 'all').finish(false)).toBeNull(); // a syntax error in the test file
+    expect(readFileSync(baselinePathFor(testPath), 'utf8')).toBe(before);
+    const update = new BaselineStore(testPath, 'all');
+    update.check(update.nextKey('a'), entry(1), tolerance, false);
+    expect(update.finish()).toMatchObject({ removed: 1, obsolete: [] }); // b is gone: -u says how many it removed
+    expect(Object.keys(JSON.parse(readFileSync(baselinePathFor(testPath), 'utf8')).baselines)).toEqual(['a 1']);
+  });
+
+  test('a retried test keeps what its last attempt did, as Jest snapshots do', () => {
+    const testPath = join(dir, 'e.test.ts');
+    const store = new BaselineStore(testPath, 'new');
+    expect(store.check(store.nextKey('flaky'), entry(100), tolerance, false).status).toBe('written');
+    store.keep('flaky'); // the attempt failed after its check
+    store.retry('flaky');
+    expect(store.nextKey('flaky')).toBe('flaky 1'); // not "flaky 2"
+    expect(store.check('flaky 1', entry(100), tolerance, false).status).toBe('written'); // written by this attempt, not matched
+    expect(store.finish()).toMatchObject({ written: 1, matched: 0, obsolete: [] });
+    expect(Object.keys(JSON.parse(readFileSync(baselinePathFor(testPath), 'utf8')).baselines)).toEqual(['flaky 1']);
+    // --ci: every attempt checks the same key, and a failed one leaves no regression behind
+    const ci = new BaselineStore(testPath, 'none');
+    expect(ci.check(ci.nextKey('flaky'), entry(300_000), tolerance, false).status).toBe('failed');
+    ci.retry('flaky');
+    expect(ci.check(ci.nextKey('flaky'), entry(100), tolerance, false).status).toBe('matched');
+    expect(ci.finish()).toMatchObject({ matched: 1, failed: 0, regressions: [] });
+  });
+
+  test('a file that cannot be written is a failure naming it, not the temporary file', () => {
+    // __memory__ is a file: the folder cannot be made
+    writeFileSync(join(dir, '__memory__'), 'not a folder');
+    const testPath = join(dir, 'f.test.ts');
+    const store = new BaselineStore(testPath, 'new');
+    expect(store.check(store.nextKey('t'), entry(1), tolerance, false).status).toBe('written');
+    expect(store.finish()?.failure).toMatch(new RegExp(`^The allocation baselines of this file were not saved: cannot write ${baselinePathFor(testPath)}: E(EXIST|NOTDIR)`));
+    rmSync(join(dir, '__memory__'));
+    // where the file goes is a folder: its checks fail as unreadable, and -u cannot replace it
+    mkdirSync(baselinePathFor(testPath), { recursive: true });
+    const update = new BaselineStore(testPath, 'all');
+    update.check(update.nextKey('t'), entry(1), tolerance, false);
+    const failure = update.finish()?.failure ?? '';
+    expect(failure).toContain(`The allocation baselines of this file were not saved: cannot write ${baselinePathFor(testPath)}: EISDIR`);
+    expect(failure).not.toContain('.tmp');
+    expect(readdirSync(join(dir, '__memory__'))).toEqual(['f.test.ts.json']); // no temporary file left
+  });
+
+  test("a test's whole-test entry is not obsolete in a run without everyTest, while the test exists", () => {
+    const testPath = join(dir, 'w.test.ts');
+    const every = new BaselineStore(testPath, 'new');
+    every.check('kept on [whole test]', entry(1), tolerance, false);
+    every.check('removed [whole test]', entry(1), tolerance, false);
+    every.finish();
+    const without = new BaselineStore(testPath, 'all'); // -u, everyTest off: only one of the tests still exists
+    without.ran('kept on');
+    expect(without.finish()).toMatchObject({ removed: 1 });
+    expect(Object.keys(JSON.parse(readFileSync(baselinePathFor(testPath), 'utf8')).baselines)).toEqual(['kept on [whole test]']);
+  });
+
+  test('an unchanged file is not written again', () => {
+    const testPath = join(dir, 'g.test.ts');
+    write(testPath, { t: 1 });
+    const file = baselinePathFor(testPath);
+    utimesSync(file, new Date(0), new Date(0));
+    const update = new BaselineStore(testPath, 'all');
+    expect(update.check(update.nextKey('t'), entry(1), tolerance, false).status).toBe('matched');
+    update.finish();
+    expect(statSync(file).mtimeMs).toBe(0);
+  });
+
+  test('sites are stored relative to the rootDir, the same on every machine', () => {
+    const { siteFile } = require('../src/jest/baselines/baseline-store') as typeof import('../src/jest/baselines/baseline-store');
+    expect(siteFile('/home/me/app/src/work.ts', '/home/me/app')).toBe('src/work.ts');
+    expect(siteFile('/home/me/lib/util.js', '/home/me/app')).toBe('../lib/util.js');
+    expect(siteFile('node:internal/x', '/home/me/app')).toBe('node:internal/x');
   });
 
   test('skipped or failed tests keep their entries, even with -u', () => {

@@ -1,4 +1,4 @@
-import { formatSize, parseSize } from '../src/core/units';
+import { formatSize, parseSize } from '../src/util/sizes';
 
 describe('parseSize', () => {
   test.each([

@@ -10,21 +10,21 @@ export {
   getObjectTraceback,
   getTracebackLimit,
   getTracemallocMemory,
-} from './core/tracer';
-export type { StartOptions } from './core/tracer';
-export { Snapshot } from './core/snapshot';
-export type { KeyType } from './core/snapshot';
-export { SnapshotFileError } from './core/snapshot-file';
-export { Filter, DomainFilter } from './core/filter';
-export { Statistic, StatisticDiff } from './core/statistic';
-export { Trace } from './core/trace';
-export type { Domain } from './core/trace';
-export { Traceback } from './core/traceback';
-export { Frame } from './core/frame';
-export { tracerFilenamePattern } from './core/frames';
-export { measure } from './core/measure';
-export { detectLeak } from './core/leak';
-export type { LeakOptions, LeakReport } from './core/leak';
-export type { Measurement, MeasureOptions, MeasureResult, SitesOptions } from './core/measure';
-export { parseSize, formatSize } from './core/units';
-export type { Size } from './core/units';
+} from './tracemalloc/tracing';
+export type { StartOptions } from './tracemalloc/tracing';
+export { Snapshot } from './tracemalloc/snapshot';
+export type { KeyType } from './tracemalloc/snapshot';
+export { SnapshotFileError } from './tracemalloc/snapshot-file';
+export { Filter, DomainFilter } from './tracemalloc/filter';
+export { Statistic, StatisticDiff } from './tracemalloc/statistic';
+export { Trace } from './tracemalloc/trace';
+export type { Domain } from './tracemalloc/trace';
+export { Traceback } from './tracemalloc/traceback';
+export { Frame } from './tracemalloc/frame';
+export { tracerFilenamePattern } from './tracemalloc/frame-resolver';
+export { measure } from './measure/measure';
+export { detectLeak } from './measure/leak';
+export type { LeakOptions, LeakReport } from './measure/leak';
+export type { Measurement, MeasureOptions, MeasureResult, SitesOptions } from './measure/measure';
+export { parseSize, formatSize } from './util/sizes';
+export type { Size } from './util/sizes';

@@ -33,6 +33,7 @@ export interface AssertionResult {
   fullName: string;
   status: string;
   failureMessages: string[];
+  duration?: number | null;
 }
 
 export interface JestRun {

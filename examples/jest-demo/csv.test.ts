@@ -28,8 +28,12 @@ test('rememberIds leaks, and toLeak says so', () => {
 });
 
 test('async work is measured to the end', async () => {
-  await expect(async () => {
+  // the 256 KiB after the await count; so does what Jest itself allocates meanwhile (its reporter's
+  // timers: 44 KiB on Node 26)
+  const work = async () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     return new Uint8Array(256 * 1024);
-  }).toAllocateLessThan('300 KiB');
+  };
+  await expect(work).not.toAllocateLessThan('256 KiB');
+  await expect(work).toAllocateLessThan('384 KiB');
 });

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { parseData, readText } from '../../core/json-file';
+import { existsSync, mkdirSync } from 'node:fs';
+import { UnreadableFileError, parseData, readText } from '../../util/json-file';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../core/write-file-atomic';
+import { WriteFileError, writeFileAtomic } from '../../util/write-file-atomic';
 
 // `__memory__/<test file name>.json` beside the test file: reviewed in pull requests as Jest's
 // `__snapshots__` are, so the format is stable and diff-friendly: sorted keys, one figure per line,
@@ -12,7 +12,7 @@ export const BASELINE_VERSION = 1;
 /** One allocating function of a baseline, for the "what grew" part of a failure message. */
 export interface BaselineSite {
   function: string;
-  /** Relative to the test file's folder, '/' separators. */
+  /** Relative to the rootDir, '/' separators: the same on every machine. */
   file: string;
   line: number;
   size: number;
@@ -34,13 +34,9 @@ export interface BaselineData {
   entries: Record<string, BaselineEntry>;
 }
 
-export class BaselineFileError extends Error {
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`Cannot read the allocation baselines in ${file}: ${reason}. Fix the file or rewrite it with \`jest -u\`.`);
-    this.name = 'BaselineFileError';
+export class BaselineFileError extends UnreadableFileError {
+  constructor(file: string, reason: string) {
+    super(file, reason, `Cannot read the allocation baselines in ${file}: ${reason}. Fix the file or rewrite it with \`jest -u\`.`);
   }
 }
 
@@ -48,30 +44,45 @@ export function baselinePathFor(testPath: string): string {
   return join(dirname(testPath), '__memory__', `${basename(testPath)}.json`);
 }
 
-const isBytes = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+const isBytes = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** What a git merge leaves in a file it could not merge. */
+const CONFLICT_MARKER = /^(<{7}|={7}|>{7})( |$)/m;
+
+/** Why an entry is not one this package wrote, or null. */
+function entryProblem(e: unknown): string | null {
+  if (!isObject(e)) return 'must be an object';
+  for (const field of ['allocated', 'heap', 'external'] as const) {
+    if (!isBytes(e[field])) return `needs a number of bytes of 0 or more "${field}", got ${JSON.stringify(e[field])}`;
+  }
+  if (e.allocated !== (e.heap as number) + (e.external as number)) return `"allocated" (${String(e.allocated)}) must be heap + external (${String(e.heap)} + ${String(e.external)})`;
+  if (e.retained !== undefined && !isBytes(e.retained)) return `"retained" must be a number of bytes of 0 or more, got ${JSON.stringify(e.retained)}`;
+  if (e.sites === undefined) return null;
+  if (!Array.isArray(e.sites)) return '"sites" must be an array';
+  for (const [i, site] of e.sites.entries()) {
+    const ok = isObject(site) && typeof site.function === 'string' && typeof site.file === 'string' && Number.isInteger(site.line) && isBytes(site.size);
+    if (!ok) return `sites[${i}] must be { function, file, line, size }, got ${JSON.stringify(site)}`;
+  }
+  return null;
+}
 
 export function parseBaselines(text: string, file: string): BaselineData {
   const fail = (reason: string): never => {
     throw new BaselineFileError(file, reason);
   };
+  if (CONFLICT_MARKER.test(text)) return fail('it holds git merge conflict markers (<<<<<<<)');
   const raw = parseData(text, fail);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('expected a JSON object');
-  const data = raw as Record<string, unknown>;
-  if (data.format !== BASELINE_FORMAT) return fail(`"format" must be "${BASELINE_FORMAT}", got ${JSON.stringify(data.format)}`);
-  if (data.version !== BASELINE_VERSION) return fail(`unsupported version ${JSON.stringify(data.version)}; this version of jest-tracemalloc reads version ${BASELINE_VERSION}`);
-  if (!Number.isInteger(data.node)) return fail('"node" must be the Node major the figures were taken on');
-  const entries = data.baselines;
-  if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return fail('"baselines" must be an object');
-  for (const [key, entry] of Object.entries(entries as Record<string, unknown>)) {
-    const e = entry as Partial<BaselineEntry> | null;
-    if (typeof e !== 'object' || e === null) return fail(`baseline ${JSON.stringify(key)} must be an object`);
-    for (const field of ['allocated', 'heap', 'external'] as const) {
-      if (!isBytes(e[field]) || (e[field] as number) < 0) fail(`baseline ${JSON.stringify(key)} needs a number of bytes "${field}"`);
-    }
-    if (e.retained !== undefined && !isBytes(e.retained)) fail(`baseline ${JSON.stringify(key)}: "retained" must be a number of bytes`);
-    if (e.sites !== undefined && !Array.isArray(e.sites)) fail(`baseline ${JSON.stringify(key)}: "sites" must be an array`);
+  if (!isObject(raw)) return fail('expected a JSON object');
+  if (raw.format !== BASELINE_FORMAT) return fail(`"format" must be "${BASELINE_FORMAT}", got ${JSON.stringify(raw.format)}`);
+  if (raw.version !== BASELINE_VERSION) return fail(`unsupported version ${JSON.stringify(raw.version)}; this version of jest-tracemalloc reads version ${BASELINE_VERSION}`);
+  if (!Number.isInteger(raw.node)) return fail('"node" must be the Node major the figures were taken on');
+  const entries = raw.baselines;
+  if (!isObject(entries)) return fail('"baselines" must be an object');
+  for (const [key, entry] of Object.entries(entries)) {
+    const problem = entryProblem(entry);
+    if (problem) fail(`baseline ${JSON.stringify(key)} ${problem}`);
   }
-  return { node: data.node as number, entries: entries as Record<string, BaselineEntry> };
+  return { node: raw.node as number, entries: entries as Record<string, BaselineEntry> };
 }
 
 /** The file's baselines; `null` when there is no file yet. Throws BaselineFileError when unreadable. */
@@ -100,12 +111,12 @@ export function serializeBaselines(data: BaselineData): string {
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
-/** Writes atomically (several Jest workers, an interrupted run); an empty set removes the file. */
-export function writeBaselines(file: string, data: BaselineData): void {
-  if (Object.keys(data.entries).length === 0) {
-    rmSync(file, { force: true });
-    return;
+/** Writes atomically (several Jest workers, an interrupted run). Throws a WriteFileError naming the file. */
+export function writeBaselines(file: string, text: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (error) {
+    throw new WriteFileError(file, error as NodeJS.ErrnoException);
   }
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileAtomic(file, serializeBaselines(data));
+  writeFileAtomic(file, text);
 }

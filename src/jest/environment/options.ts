@@ -1,5 +1,5 @@
-import { fnmatchToRegExp } from '../../core/fnmatch';
-import { checkCount, describe } from '../../core/units';
+import { fnmatchToRegExp } from '../../tracemalloc/fnmatch';
+import { checkCount, checkKnownOptions, describeValue } from '../../util/checks';
 import { DEFAULT_TOLERANCE, DEFAULT_WHOLE_TEST_TOLERANCE, readTolerance, type Tolerance, type ToleranceOption } from '../baselines/tolerance';
 
 /** `testEnvironmentOptions.tracemalloc`, as users write it. */
@@ -54,13 +54,8 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
     baselines: { everyTest: false, wholeTestTolerance: DEFAULT_WHOLE_TEST_TOLERANCE, tolerance: DEFAULT_TOLERANCE, failOnImprovement: false },
   };
   if (raw === undefined) return settings;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EnvironmentOptionsError(`expected an object, got ${describe(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EnvironmentOptionsError(`expected an object, got ${describeValue(raw)}`);
   const options = raw as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (!['sites', 'retained', 'hideFrames', 'baselines'].includes(key)) {
-      throw new EnvironmentOptionsError(`unknown option ${JSON.stringify(key)}; known options are sites, retained, hideFrames, baselines`);
-    }
-  }
   const check = <T>(work: () => T): T => {
     try {
       return work();
@@ -68,23 +63,22 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
       throw new EnvironmentOptionsError((error as Error).message);
     }
   };
+  check(() => checkKnownOptions(options, ['sites', 'retained', 'hideFrames', 'baselines']));
 
   const { sites, retained, hideFrames, baselines } = options;
   if (sites === true) settings.sites = { ...DEFAULT_SITES };
   else if (typeof sites === 'object' && sites !== null && !Array.isArray(sites)) {
     const given = sites as Record<string, unknown>;
-    for (const key of Object.keys(given)) {
-      if (key !== 'samplingInterval' && key !== 'top') throw new EnvironmentOptionsError(`unknown option sites.${key}; known are samplingInterval, top`);
-    }
+    check(() => checkKnownOptions(given, ['samplingInterval', 'top'], 'sites'));
     settings.sites = {
       samplingInterval: check(() => checkCount('sites.samplingInterval', given.samplingInterval ?? DEFAULT_SITES.samplingInterval, 1)),
       top: check(() => checkCount('sites.top', given.top ?? DEFAULT_SITES.top, 1)),
     };
   } else if (sites !== undefined && sites !== false) {
-    throw new EnvironmentOptionsError(`sites must be a boolean or { samplingInterval?, top? }, got ${describe(sites)}`);
+    throw new EnvironmentOptionsError(`sites must be a boolean or { samplingInterval?, top? }, got ${describeValue(sites)}`);
   }
 
-  if (retained !== undefined && typeof retained !== 'boolean') throw new EnvironmentOptionsError(`retained must be a boolean, got ${describe(retained)}`);
+  if (retained !== undefined && typeof retained !== 'boolean') throw new EnvironmentOptionsError(`retained must be a boolean, got ${describeValue(retained)}`);
   settings.retained = retained === true;
 
   if (hideFrames !== undefined) {
@@ -96,25 +90,21 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
 
   if (baselines !== undefined) {
     if (typeof baselines !== 'object' || baselines === null || Array.isArray(baselines)) {
-      throw new EnvironmentOptionsError(`baselines must be { everyTest?, tolerance?, failOnImprovement? }, got ${describe(baselines)}`);
+      throw new EnvironmentOptionsError(`baselines must be { everyTest?, tolerance?, failOnImprovement? }, got ${describeValue(baselines)}`);
     }
     const given = baselines as Record<string, unknown>;
-    for (const key of Object.keys(given)) {
-      if (!['everyTest', 'tolerance', 'failOnImprovement'].includes(key)) throw new EnvironmentOptionsError(`unknown option baselines.${key}; known are everyTest, tolerance, failOnImprovement`);
-    }
+    check(() => checkKnownOptions(given, ['everyTest', 'tolerance', 'failOnImprovement'], 'baselines'));
     if (given.failOnImprovement !== undefined && typeof given.failOnImprovement !== 'boolean') {
-      throw new EnvironmentOptionsError(`baselines.failOnImprovement must be a boolean, got ${describe(given.failOnImprovement)}`);
+      throw new EnvironmentOptionsError(`baselines.failOnImprovement must be a boolean, got ${describeValue(given.failOnImprovement)}`);
     }
     const { everyTest } = given;
     let wholeTestTolerance = DEFAULT_WHOLE_TEST_TOLERANCE;
     if (typeof everyTest === 'object' && everyTest !== null && !Array.isArray(everyTest)) {
-      for (const key of Object.keys(everyTest)) {
-        if (key !== 'tolerance') throw new EnvironmentOptionsError(`unknown option baselines.everyTest.${key}; known is tolerance`);
-      }
+      check(() => checkKnownOptions(everyTest, ['tolerance'], 'baselines.everyTest'));
       const tolerance = (everyTest as { tolerance?: unknown }).tolerance;
       wholeTestTolerance = check(() => readTolerance(tolerance, DEFAULT_WHOLE_TEST_TOLERANCE));
     } else if (everyTest !== undefined && typeof everyTest !== 'boolean') {
-      throw new EnvironmentOptionsError(`baselines.everyTest must be a boolean or { tolerance }, got ${describe(everyTest)}`);
+      throw new EnvironmentOptionsError(`baselines.everyTest must be a boolean or { tolerance }, got ${describeValue(everyTest)}`);
     }
     settings.baselines = {
       everyTest: everyTest === true || (typeof everyTest === 'object' && everyTest !== null),
@@ -124,4 +114,30 @@ export function readEnvironmentOptions(raw: unknown): EnvironmentSettings {
     };
   }
   return settings;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Options of a docblock over the config's, per key: objects (`baselines`, `sites`) merge key by key,
+ * anything else (a boolean, `hideFrames`) replaces. `{"sites": true}` in a file keeps the config's
+ * `baselines.everyTest`.
+ */
+export function mergeOptions(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) merged[key] = mergeOptions(base[key], value);
+  return merged;
+}
+
+/** The `tracemalloc` options of a `@jest-environment-options` docblock, or undefined. */
+export function docblockOptionsOf(pragmas: Record<string, string | string[]> | undefined): unknown {
+  const text = pragmas?.['jest-environment-options'];
+  if (typeof text !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text); // Jest parsed it already: it is valid
+    return isPlainObject(parsed) ? parsed[OPTIONS_KEY] : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,9 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInThisContext } from 'node:vm';
-import { FrameResolver, isHelperFrame, isRuntimeFrame, isTracerFrame, type CallFrame } from '../../core/frames';
-import { startSampling, stopSampling, type SamplingProfile } from '../../core/sampling-profile';
-import { urlToFilename } from '../../core/source-maps';
-import { isJestFrame } from '../jest-frames';
+import { FrameResolver, isHelperFrame, isRuntimeFrame, isTracerFrame, type CallFrame } from '../../tracemalloc/frame-resolver';
+import { startSampling, stopSampling, type SamplingProfile } from '../../v8/sampling-profile';
+import { BackgroundSession } from './background-session';
+import { urlToFilename } from '../../source/source-maps';
+import { isJestFrame } from '../runtime/jest-frames';
 import type { TestSite } from './test-memory';
 
 // Starting and stopping the sampling heap profiler around every test made a suite 3.8x slower
@@ -28,7 +29,7 @@ interface Boundary {
   opens: boolean;
 }
 
-/** One run of the profiler: it stops whenever code in the test borrows the profiler. */
+/** One run of the profiler: it stops whenever the tracer or a matcher holds the profiler. */
 interface Segment {
   openAtStart: number[];
   boundaries: Boundary[];
@@ -42,29 +43,28 @@ export interface RawSite {
   count: number;
 }
 
-export class SiteSampler {
+export class SiteSampler extends BackgroundSession {
   private readonly segments: Segment[] = [];
   private current: Segment | null = null;
   private readonly open = new Set<number>();
   private boundaries = 0;
-  private lent = false;
-  private wanted = false;
-  private finished = false;
-  /** What went wrong with the session (the tests go on; their sites may be missing). */
-  readonly problems: string[] = [];
 
   constructor(
     private readonly interval: number,
     /** Frames of these files are skipped: their allocations go to the caller. */
     private readonly hideFile: (filename: string) => boolean,
-  ) {}
+  ) {
+    super('the sites session');
+  }
 
-  start(): void {
-    this.wanted = true;
-    if (this.current || this.finished || this.lent) return;
+  protected get running(): boolean {
+    return this.current !== null;
+  }
+
+  protected begin(): void {
     setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
     try {
-      startSampling({ samplingInterval: this.interval, includeGarbage: true }, false);
+      startSampling({ samplingInterval: this.interval, includeGarbage: true });
     } catch (error) {
       setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
       throw error;
@@ -73,10 +73,10 @@ export class SiteSampler {
     this.segments.push(this.current);
   }
 
-  private stopSegment(): void {
+  protected halt(): void {
     if (!this.current) return;
     try {
-      this.current.profile = stopSampling(false);
+      this.current.profile = stopSampling();
     } finally {
       setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
       this.current = null;
@@ -93,30 +93,9 @@ export class SiteSampler {
     markSink = (markers[index % MARKERS] as (n: number) => unknown[])(Math.ceil((2 * this.interval) / 8) + 16);
   }
 
-  /** Code in the test (the tracer, a matcher's sites) takes the profiler: the session pauses. */
-  lend(): void {
-    this.lent = true;
-    try {
-      this.stopSegment();
-    } catch (error) {
-      this.problems.push(`the sites session could not pause: ${(error as Error).message}`);
-    }
-  }
-
-  takeBack(): void {
-    this.lent = false;
-    if (!this.wanted || this.finished) return;
-    try {
-      this.start();
-    } catch (error) {
-      this.problems.push(`the sites session could not resume: ${(error as Error).message}`);
-    }
-  }
-
   /** Ends the session and returns each test's top allocating functions, not yet source-mapped. */
   finish(top: number): Map<number, RawSite[]> {
-    this.stopSegment();
-    this.finished = true;
+    this.end();
     markSink = null;
     const perTest = new Map<number, Map<string, RawSite>>();
     for (const segment of this.segments) if (segment.profile) this.attribute(segment, segment.profile, perTest);

@@ -15,6 +15,20 @@ export interface TestSite {
   count: number;
 }
 
+/** What one memory matcher of a test measured: the figure it compared, per call. */
+export interface MatcherFigure {
+  /** `toAllocateLessThan`, `toRetainLessThan`, `toLeak` or `toMatchAllocationBaseline`. */
+  matcher: string;
+  /** Which figure: bytes allocated or retained per call, or memory growth per call (toLeak). */
+  figure: 'allocated' | 'retained' | 'growth';
+  /** Bytes per call. */
+  bytes: number;
+  /** The limit it was held to (the budget matchers), or the baseline. */
+  limit?: number;
+  /** Whether the assertion held (with `.not`, as the test reads it). */
+  pass: boolean;
+}
+
 export interface TestMemory {
   /** Full test name: describe titles and the test title, joined with spaces, as Jest's `fullName`. */
   name: string;
@@ -30,14 +44,22 @@ export interface TestMemory {
   retainedExternal?: number;
   /** Top allocating functions (with `sites`). */
   sites?: TestSite[];
+  /**
+   * The memory matchers of the test and what each measured. Their calls are not in the test's own
+   * figures (which would otherwise be the matchers' warm-up and repeated calls).
+   */
+  matchers?: MatcherFigure[];
   /** Times the body ran (more than 1 with `jest.retryTimes`); figures are the last attempt's. */
   attempts: number;
   /** A `test.concurrent` test: its figures include what its siblings allocated while it ran. */
   concurrent?: true;
 }
 
+/** The version of what the environment hands the reporter through the runner. */
+export const FILE_MEMORY_VERSION = 1;
+
 export interface FileMemory {
-  version: 1;
+  version: typeof FILE_MEMORY_VERSION;
   tests: TestMemory[];
   /** Set when sites were recorded: the sampling interval in bytes. */
   samplingInterval?: number;

@@ -1,5 +1,5 @@
-import { AllocationCounter, type MemoryParts } from '../../core/allocation-counter';
-import { forceGc } from '../../core/force-gc';
+import { AllocationCounter, type MemoryParts } from '../../v8/allocation-counter';
+import { forceGc } from '../../v8/force-gc';
 
 export interface WindowFigures {
   allocated: MemoryParts;
@@ -15,7 +15,8 @@ export class TestWindow {
   private readonly counter = new AllocationCounter();
   private readonly allocated: MemoryParts = { heap: 0, external: 0 };
   private readonly retained: MemoryParts = { heap: 0, external: 0 };
-  private origin: number | null = null;
+  /** What the body held when it was paused: the peak goes on from there. */
+  private held = 0;
   private highest = 0;
   private running = false;
 
@@ -24,15 +25,15 @@ export class TestWindow {
   resume(): void {
     if (this.running) return;
     if (this.withRetained) forceGc(); // retained counts from a clean heap
-    this.counter.begin();
-    this.origin ??= this.counter.startInUse(); // the peak counts from where the body started
+    this.counter.begin(this.held);
     this.running = true;
   }
 
   pause(): void {
     if (!this.running) return;
     const allocated = this.counter.finish();
-    this.highest = Math.max(this.highest, this.counter.highestInUse());
+    this.highest = Math.max(this.highest, this.counter.peakSoFar());
+    this.held = this.counter.held();
     this.allocated.heap += allocated.heap;
     this.allocated.external += allocated.external;
     if (this.withRetained) {
@@ -46,7 +47,6 @@ export class TestWindow {
 
   finish(): WindowFigures {
     this.pause();
-    const peak = this.origin === null ? 0 : Math.max(0, this.highest - this.origin);
-    return { allocated: { ...this.allocated }, peak, retained: this.withRetained ? { ...this.retained } : null };
+    return { allocated: { ...this.allocated }, peak: this.highest, retained: this.withRetained ? { ...this.retained } : null };
   }
 }

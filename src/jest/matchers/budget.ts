@@ -1,11 +1,12 @@
-import { formatSize } from '../../core/units';
-import type { Figures, Measurement } from '../../core/measure';
+import { formatSize } from '../../util/sizes';
+import type { FiguresToTake, Measurement } from '../../measure/measure';
 import {
   andThen,
   checkFunction,
   measured,
-  readLimit,
+  readBudget,
   readOptions,
+  recordFigure,
   sizeWithParts,
   topSites,
   type ExpectationResult,
@@ -19,9 +20,9 @@ interface Budget {
   over: string;
   /** What is compared with the limit, and its parts. */
   figure: (m: Measurement) => { total: number; heap: number; external: number };
-  what: string;
+  what: 'allocated' | 'retained';
   /** The figures measured: only those compared, each kind costing calls of its own. */
-  figures: Figures;
+  figures: FiguresToTake;
   /** Options used where the user gives none. */
   defaults?: MemoryMatcherOptions;
 }
@@ -31,12 +32,13 @@ export function budgetMatcher(budget: Budget) {
   return function (this: MatcherContext, received: unknown, limit: unknown, options?: unknown): ExpectationResult {
     const { name } = budget;
     checkFunction(this, name, received);
-    const bytes = readLimit(this, name, limit);
+    const bytes = readBudget(this, name, limit);
     const measureOptions = { ...budget.defaults, ...readOptions(this, name, options) };
     const hint = this.utils.matcherHint(name, 'fn', 'limit', { isNot: this.isNot, promise: this.promise });
     return andThen(measured(this, name, received, measureOptions, budget.figures), (m) => {
       const { total, heap, external } = budget.figure(m);
       const pass = total < bytes;
+      recordFigure(this, { matcher: name, figure: budget.what, bytes: total, limit: bytes, pass: pass !== this.isNot });
       const report = (sites: string) => ({
         pass,
         message: () =>

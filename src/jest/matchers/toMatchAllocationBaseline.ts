@@ -1,12 +1,11 @@
-import { dirname } from 'node:path';
-import type { Measurement } from '../../core/measure';
-import { formatSize, describe as describeValue } from '../../core/units';
-import { bridge, matcherCore, outsideTestFigures } from '../bridge';
-import { isJestFrame } from '../jest-frames';
+import type { Measurement } from '../../measure/measure';
+import { formatSize } from '../../util/sizes';
+import { checkKnownOptions, describeValue } from '../../util/checks';
+import { bridge, matcherCore, outsideTestFigures } from '../runtime/bridge';
 import type { BaselineEntry, BaselineSite } from '../baselines/baseline-file';
 import { siteFile, type BaselineCheck } from '../baselines/baseline-store';
-import { describeTolerance, readTolerance, type Tolerance, type ToleranceOption } from '../baselines/tolerance';
-import { andThen, checkFunction, checkMeasureOptions, matcherError, ONLY_ALLOCATED, sizeWithParts, type ExpectationResult, type MatcherContext } from './shared';
+import { describeTolerance, readTolerance, type Tolerance, type ToleranceOption, type Verdict } from '../baselines/tolerance';
+import { andThen, checkFunction, checkMeasureOptions, currentTest, matcherError, profiledSites, recordFigure, siteLabel, sizeWithParts, withinTestTimeout, type ExpectationResult, type MatcherContext } from './shared';
 
 const name = 'toMatchAllocationBaseline';
 const SITES = 5;
@@ -24,7 +23,7 @@ export interface BaselineMatcherOptions {
   failOnImprovement?: boolean;
 }
 
-interface Plan {
+interface BaselinePlan {
   warmup: number;
   runs: number;
   retained: boolean;
@@ -32,14 +31,18 @@ interface Plan {
   failOnImprovement: boolean | undefined;
 }
 
-function readOptions(context: MatcherContext, options: unknown): Plan {
+function readOptions(context: MatcherContext, options: unknown): BaselinePlan {
   const fail = (why: string): never => {
     throw matcherError(context, name, 'options must be { warmup?, runs?, retained?, tolerance?, failOnImprovement? }', `${why}\n\nOptions: ${context.utils.stringify(options)}`);
   };
   if (options === undefined) return { warmup: 2, runs: 5, retained: false, tolerance: undefined, failOnImprovement: undefined };
   if (typeof options !== 'object' || options === null) return fail(`got ${describeValue(options)}`);
   const given = options as BaselineMatcherOptions;
-  for (const key of Object.keys(given)) if (!['warmup', 'runs', 'retained', 'tolerance', 'failOnImprovement'].includes(key)) fail(`unknown option ${JSON.stringify(key)}`);
+  try {
+    checkKnownOptions(given, ['warmup', 'runs', 'retained', 'tolerance', 'failOnImprovement']);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   if (given.retained !== undefined && typeof given.retained !== 'boolean') fail(`retained must be a boolean, got ${describeValue(given.retained)}`);
   if (given.failOnImprovement !== undefined && typeof given.failOnImprovement !== 'boolean') fail(`failOnImprovement must be a boolean, got ${describeValue(given.failOnImprovement)}`);
   let tolerance: Tolerance | undefined;
@@ -52,24 +55,18 @@ function readOptions(context: MatcherContext, options: unknown): Plan {
 }
 
 /** Top allocating functions of one profiled call, as a baseline keeps them. */
-function sitesOf(fn: () => unknown, testDir: string): BaselineSite[] | Promise<BaselineSite[]> {
-  let result: Measurement | Promise<Measurement>;
-  try {
-    result = outsideTestFigures(() => matcherCore().measureFigures(fn, { warmup: 0, sites: { hideFrame: isJestFrame } }, ONLY_ALLOCATED));
-  } catch {
-    return []; // the profiler is taken (the tracer runs): no sites
-  }
-  return andThen(result, (m) =>
-    (m.sites ?? []).slice(0, SITES).map((s) => {
+function sitesOf(fn: () => unknown, rootDir: string): BaselineSite[] | Promise<BaselineSite[]> {
+  return andThen(profiledSites(fn), (sites) =>
+    sites.slice(0, SITES).map((s) => {
       const frame = s.traceback.mostRecent;
-      return { function: frame?.functionName ?? '', file: siteFile(frame?.filename ?? '', testDir), line: frame?.lineno ?? 0, size: s.size };
+      return { function: frame?.functionName ?? '', file: siteFile(frame?.filename ?? '', rootDir), line: frame?.lineno ?? 0, size: s.size };
     }),
   );
 }
 
 /** "Functions whose allocations grew most", from the baseline's sites and now's. */
 function grownSites(before: BaselineSite[] = [], after: BaselineSite[]): string {
-  const key = (s: BaselineSite) => `${s.file}:${s.line} ${s.function || '(anonymous)'}`;
+  const key = (s: BaselineSite) => siteLabel(s.function, s.file, s.line);
   const old = new Map(before.map((s) => [key(s), s.size]));
   const rows = after
     .map((s) => ({ where: key(s), was: old.get(key(s)) ?? 0, now: s.size }))
@@ -100,31 +97,33 @@ export function toMatchAllocationBaseline(this: MatcherContext, received: unknow
       "Use `preset: 'jest-tracemalloc'`, or `testEnvironment: 'jest-tracemalloc/environment'`.",
     );
   }
-  const context = this as MatcherContext & { currentConcurrentTestName?: () => string | undefined };
-  const testName = context.currentConcurrentTestName?.() ?? this.currentTestName;
+  const testName = currentTest(this);
   if (!testName || !this.testPath) throw matcherError(this, name, 'no current test', 'toMatchAllocationBaseline must run inside a test.');
-  const testDir = dirname(this.testPath);
   const store = environment.baselines();
   const key = store.nextKey(testName);
   const settings = environment.baselineSettings();
   const tolerance = plan.tolerance ?? settings.tolerance;
   const failOnImprovement = plan.failOnImprovement ?? settings.failOnImprovement;
   checkMeasureOptions(this, name, { warmup: plan.warmup, runs: plan.runs });
-  const measured = outsideTestFigures(() => matcherCore().measureFigures(received, { warmup: plan.warmup, runs: plan.runs }, { allocated: true, retained: plan.retained }));
+  const figures = { allocated: true, retained: plan.retained };
+  const measured = withinTestTimeout(this, name, 'warmup, runs', (deadline) =>
+    outsideTestFigures(() => matcherCore().measureFigures(received, { warmup: plan.warmup, runs: plan.runs }, figures, deadline)),
+  );
   const hint = this.utils.matcherHint(name, 'fn', '', { promise: this.promise });
   return andThen(measured, (m) => {
     const now: BaselineEntry = { allocated: m.smallest.allocated, heap: m.smallest.heap, external: m.smallest.external };
     if (plan.retained) now.retained = m.retained;
     const check: BaselineCheck = store.check(key, now, tolerance, failOnImprovement);
+    recordFigure(this, { matcher: name, figure: 'allocated', bytes: now.allocated, ...(check.baseline ? { limit: check.baseline.allocated } : {}), pass: check.status !== 'failed' });
     const message = (extra: string) => () => report(this, hint, check, now, tolerance, m) + extra;
     if (check.status === 'written' || check.status === 'updated') {
-      return andThen(sitesOf(received, testDir), (sites) => {
+      return andThen(sitesOf(received, environment.rootDir), (sites) => {
         if (sites.length > 0) store.attachSites(key, sites);
         return { pass: true, message: message('') };
       });
     }
     if (check.status === 'failed' && check.baseline && !check.problem) {
-      return andThen(sitesOf(received, testDir), (sites) => ({ pass: false, message: message(grownSites(check.baseline?.sites, sites)) }));
+      return andThen(sitesOf(received, environment.rootDir), (sites) => ({ pass: false, message: message(grownSites(check.baseline?.sites, sites)) }));
     }
     return { pass: check.status !== 'failed', message: message('') };
   });
@@ -138,9 +137,11 @@ function report(context: MatcherContext, hint: string, check: BaselineCheck, now
   if (base) {
     lines.push(`Baseline: ${context.utils.printExpected(sizeWithParts(base, base.allocated))}`);
     lines.push(`Now:      ${context.utils.printReceived(sizeWithParts(now, now.allocated))}`);
-    lines.push(`Change:   ${formatSize(now.allocated - base.allocated, true)} (${percent(base.allocated, now.allocated)}); tolerance ${describeTolerance(tolerance)}`);
+    const verdicts = check.verdicts;
+    const beyond = (verdict: Verdict | undefined): string => (verdict && verdict !== 'same' ? `: beyond the tolerance (${verdict === 'worse' ? 'more' : 'less'})` : ': within the tolerance');
+    lines.push(`Change:   ${formatSize(now.allocated - base.allocated, true)} (${percent(base.allocated, now.allocated)}) allocated${beyond(verdicts?.allocated)}; tolerance ${describeTolerance(tolerance)}`);
     if (base.retained !== undefined && now.retained !== undefined) {
-      lines.push(`Retained: ${formatSize(base.retained)} -> ${formatSize(now.retained)} (${formatSize(now.retained - base.retained, true)})`);
+      lines.push(`Retained: ${formatSize(base.retained)} -> ${formatSize(now.retained)} (${formatSize(now.retained - base.retained, true)})${beyond(verdicts?.retained)}`);
     }
     lines.push(`          smallest of ${m.runs} calls after ${m.warmup} warm-up`);
   }

@@ -1,5 +1,6 @@
-import { formatSize } from '../../core/units';
+import { formatSize } from '../../util/sizes';
 import type { ReportedTest } from './memory-report';
+import { matcherFigures, topTests } from './top-tests';
 import type { BaselineSummary } from '../baselines/baseline-store';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
@@ -13,11 +14,13 @@ export function markdownSummary(tests: readonly ReportedTest[], top: number, bas
     '',
     `${tests.length} test${tests.length === 1 ? '' : 's'} measured in ${files} file${files === 1 ? '' : 's'}, ${formatSize(total)} allocated in all.`,
   ];
-  const sorted = [...tests].sort((a, b) => b.allocated - a.allocated).slice(0, top);
+  const sorted = topTests(tests, top);
   if (sorted.length > 0) {
-    lines.push('', `| Test | Allocated | Heap | External | Peak |`, '| --- | ---: | ---: | ---: | ---: |');
+    lines.push('', `| Test | Allocated | Heap | External | Peak | Matchers (per call) |`, '| --- | ---: | ---: | ---: | ---: | --- |');
     for (const t of sorted) {
-      lines.push(`| \`${cell(t.file)}\` › ${cell(t.name)} | ${formatSize(t.allocated)} | ${formatSize(t.heap)} | ${formatSize(t.external)} | ${formatSize(t.peak)} |`);
+      lines.push(
+        `| \`${cell(t.file)}\` › ${cell(t.name)} | ${formatSize(t.allocated)} | ${formatSize(t.heap)} | ${formatSize(t.external)} | ${formatSize(t.peak)} | ${cell(matcherFigures(t))} |`,
+      );
     }
   }
   const regressions = baselines.flatMap((b) => b.regressions.map((r) => ({ ...r, file: b.file })));

@@ -1,6 +1,7 @@
-import { relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { RESULT_FIELD, type FileMemory, type TestMemory, type TestSite } from '../environment/test-memory';
 
+export const REPORT_FORMAT = 'jest-tracemalloc-report';
 export const REPORT_VERSION = 1;
 
 export interface ReportedTest extends Omit<TestMemory, 'sites'> {
@@ -8,11 +9,12 @@ export interface ReportedTest extends Omit<TestMemory, 'sites'> {
   file: string;
   /** Jest's status for the test: passed, failed, ... */
   status: string;
+  /** Top allocating functions; their files relative to rootDir, with '/' separators. */
   sites?: TestSite[];
 }
 
 export interface MemoryReport {
-  format: 'jest-tracemalloc-report';
+  format: typeof REPORT_FORMAT;
   version: number;
   node: string;
   jest: string;
@@ -53,7 +55,8 @@ export function entriesOf(
   const tests = memory.tests.map((test): ReportedTest => {
     const entry: ReportedTest = { file, ...test, status: statuses.get(test.name)?.shift() ?? 'unknown' };
     if (test.sites) {
-      entry.sites = test.sites.map((site) => ({ ...site, file: site.file.startsWith(rootDir + sep) ? toPosix(relative(rootDir, site.file)) : site.file }));
+      // relative to the rootDir, also outside it (../lib/x.js): a committed report is the same on every machine
+      entry.sites = test.sites.map((site) => ({ ...site, file: isAbsolute(site.file) ? toPosix(relative(rootDir, site.file)) : site.file }));
     }
     return entry;
   });

@@ -1,16 +1,10 @@
-import { parseData, readText } from '../../core/json-file';
-import { REPORT_VERSION, type MemoryReport } from './memory-report';
-
-export const REPORT_FORMAT = 'jest-tracemalloc-report';
+import { UnreadableFileError, parseData, readText } from '../../util/json-file';
+import { REPORT_FORMAT, REPORT_VERSION, type MemoryReport } from './memory-report';
 
 /** A report file that cannot be read: missing, truncated, foreign or from a newer version. */
-export class ReportFileError extends Error {
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`Cannot read report ${file}: ${reason}`);
-    this.name = 'ReportFileError';
+export class ReportFileError extends UnreadableFileError {
+  constructor(file: string, reason: string) {
+    super(file, reason, `Cannot read report ${file}: ${reason}`);
   }
 }
 
@@ -30,8 +24,13 @@ export function parseReport(text: string, file: string): MemoryReport {
   report.tests.forEach((test, i) => {
     if (typeof test !== 'object' || test === null) fail(`tests[${i}] must be an object`);
     if (typeof test.file !== 'string' || typeof test.name !== 'string') fail(`tests[${i}] needs a string "file" and "name"`);
+    const which = `tests[${i}] (${test.file} › ${test.name})`;
     for (const field of ['allocated', 'heap', 'external', 'peak'] as const) {
-      if (!isBytes(test[field])) fail(`tests[${i}] (${test.name}) has no number "${field}"`);
+      if (!isBytes(test[field])) fail(`${which} has no number "${field}"`);
+      if (test[field] < 0) fail(`${which} has a negative "${field}" (${test[field]}): byte counts are never below 0`);
+    }
+    if (test.allocated !== test.heap + test.external) {
+      fail(`${which} has "allocated" ${test.allocated}, not "heap" + "external" (${test.heap} + ${test.external} = ${test.heap + test.external})`);
     }
   });
   if (report.warnings !== undefined && !Array.isArray(report.warnings)) return fail('"warnings" must be an array');

@@ -1,0 +1,103 @@
+// Procedures that call a user's function many times (measure, detectLeak) are written once, as
+// generators that yield where the function must be called. `drive` makes the calls: synchronously,
+// or asynchronously from the first call that returns a promise, each awaited until it settles.
+// A call's result is dropped at once and never held by a procedure or a driver frame: a result the
+// caller does not keep is garbage, not retained memory.
+
+/**
+ * How to make one call, when a procedure needs it made some other way than `fn()` (detectLeak's
+ * sites round calls through a frame that V8 cannot inline `fn` into, so that `fn` shows in stacks).
+ */
+export type Caller = (fn: () => unknown) => unknown;
+
+export type Procedure<T> = Generator<Caller | void, T, void>;
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** Calls `fn`, returning its promise if it made one; if it throws, the procedure cleans up first. */
+function call(fn: () => unknown, steps: Procedure<unknown>, caller: Caller | void): PromiseLike<unknown> | null {
+  try {
+    const result = caller ? caller(fn) : fn();
+    return isThenable(result) ? result : null;
+  } catch (error) {
+    steps.throw(error);
+    throw error;
+  }
+}
+
+/**
+ * The calls took longer than the caller allowed: Jest cannot time out synchronous code, and an
+ * asynchronous measurement left running after its test timed out would allocate into the next test.
+ */
+export class TimeLimitError extends Error {
+  constructor(
+    /** Calls made before stopping. */
+    readonly calls: number,
+    /** The limit, in ms. */
+    readonly limit: number,
+    /** The calls returned promises (the limit was the asynchronous one). */
+    readonly asynchronous: boolean,
+  ) {
+    super(`stopped after ${calls.toLocaleString('en-US')} calls: the time limit of ${limit.toLocaleString('en-US')} ms was reached`);
+    this.name = 'TimeLimitError';
+  }
+}
+
+/**
+ * When calls must stop, in ms after `started` (performance.now()): `limit` for calls that return
+ * promises, `syncLimit` for synchronous ones (a guard against a run that would never end, since
+ * nothing else can stop it).
+ */
+export interface Deadline {
+  started: number;
+  limit: number;
+  syncLimit: number;
+}
+
+/** Throws TimeLimitError into the procedure (so that it cleans up) and to the caller, once past the deadline. */
+function checkDeadline(deadline: Deadline | undefined, calls: number, steps: Procedure<unknown>, asynchronous: boolean): void {
+  const limit = asynchronous ? deadline?.limit : deadline?.syncLimit;
+  if (!deadline || limit === undefined || performance.now() - deadline.started <= limit) return;
+  const error = new TimeLimitError(calls, limit, asynchronous);
+  try {
+    steps.throw(error);
+  } catch {
+    // the procedure rethrows it after its cleanup
+  }
+  throw error;
+}
+
+export function drive<T>(fn: () => unknown, steps: Procedure<T>, deadline?: Deadline): T | Promise<T> {
+  let step = steps.next();
+  let calls = 0;
+  while (!step.done) {
+    checkDeadline(deadline, calls, steps, false);
+    const pending = call(fn, steps, step.value);
+    calls++;
+    if (pending) return driveAsync(fn, steps, pending, deadline, calls);
+    step = steps.next();
+  }
+  return step.value;
+}
+
+async function driveAsync<T>(fn: () => unknown, steps: Procedure<T>, pending: PromiseLike<unknown> | null, deadline: Deadline | undefined, calls: number): Promise<T> {
+  for (;;) {
+    // wait for settling without ever taking the resolved value into this frame
+    const settled: Promise<unknown> = Promise.resolve(pending).then(
+      () => undefined,
+      (error: unknown) => {
+        steps.throw(error);
+        throw error;
+      },
+    );
+    pending = null;
+    await settled;
+    const step = steps.next();
+    if (step.done) return step.value;
+    checkDeadline(deadline, calls, steps, true);
+    pending = call(fn, steps, step.value);
+    calls++;
+  }
+}
