@@ -5,36 +5,23 @@
 //   B. flakiness: the matcher verdict suite (__tests__/fixtures/verdicts) run 20 times in a row;
 //      every verdict must be the same each time.
 //   C. baselines: the baseline fixture (__tests__/fixtures/baselines) written once, then run
-//      unchanged with --ci 20 times: false failures at the default tolerance; and the run-to-run
-//      spread of the figures baselines compare, for 13 workloads (bench/fixtures) in Jest workers:
-//      the matchers' (smallest of 5 calls) and the per-test one (the body run once, everyTest's).
+//      unchanged with --ci 20 times: false failures at the default tolerance. The spread of the
+//      figures baselines compare is bench/jest-spread.mjs, run on every Node line by node-lines.mjs.
 //
-//   npm run bench                      # everything (this part takes about 12 minutes)
+//   npm run bench                      # everything (this part takes about 8 minutes)
 //   node bench/jest-suite.mjs --quick  # fewer rounds and 3 verdict runs (needs a built build/)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pinned, project, root } from './jest-project.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 5;
 const VERDICT_RUNS = quick ? 3 : 20;
 const FILES = 10;
 const TESTS_PER_FILE = 50;
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
-
-const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
-const pinned = (name) => `${name}@${lock[`node_modules/${name}`].version}`;
-
-function project(prefix, dependencies) {
-  const dir = mkdtempSync(join(tmpdir(), `tracemalloc-bench-${prefix}-`));
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim();
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: prefix, private: true }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', join(dir, packed), ...dependencies], { cwd: dir, stdio: 'pipe' });
-  return dir;
-}
 
 // CPU time of Jest and its workers, less disturbed than wall time by other load on a shared
 // machine: on Linux a shell's /proc stat counts the CPU of every descendant it waited for.
@@ -137,7 +124,7 @@ for (let i = 0; i < VERDICT_RUNS; i++) {
 rmSync(verdicts, { recursive: true, force: true });
 
 // ------------------------------------------------------------------------------------------------
-// C. Baselines: false failures on unchanged code, and the spread behind the default tolerance
+// C. Baselines: false failures on unchanged code
 log(`baselines: written once, then ${VERDICT_RUNS} unchanged runs with --ci`);
 const baselines = project('baselines', [pinned('jest'), pinned('ts-jest'), pinned('typescript'), pinned('@types/jest'), pinned('@types/node')]);
 mkdirSync(join(baselines, 'src'));
@@ -165,51 +152,6 @@ for (let i = 0; i < VERDICT_RUNS; i++) {
 }
 const baselineChecks = Object.keys(JSON.parse(readFileSync(join(baselines, 'src', '__memory__', 'parser.test.ts.json'), 'utf8')).baselines).length;
 rmSync(baselines, { recursive: true, force: true });
-
-// spread of the compared figures, as users' tests meet them, in two copies of two files
-// (bench/fixtures): the matchers' figure of each workload, and its figure as a test body run once
-// (the report's, and what baselines.everyTest compares); 2 workers, the preset, several runs
-const SPREAD_RUNS = quick ? 2 : 8;
-log(`baselines: spread of the compared figures, ${SPREAD_RUNS} runs of 2 x 2 files x 13 workloads`);
-const spreadProject = project('spread', [pinned('jest')]);
-copyFileSync(join(root, 'bench', 'fixtures', 'workloads.js'), join(spreadProject, 'workloads.js'));
-for (const copy of ['a', 'b']) {
-  copyFileSync(join(root, 'bench', 'fixtures', 'workloads.test.js'), join(spreadProject, `${copy}.test.js`));
-  copyFileSync(join(root, 'bench', 'fixtures', 'bodies.test.js'), join(spreadProject, `${copy}.bodies.test.js`));
-}
-// The bodies run with everyTest, as their figures are compared (allocation buffers bounded): their
-// baselines are written by the first run and compared in the others, so a false failure fails that
-// run. The matchers' files run without it: their tests call measure(), whose calls no baseline keeps.
-writeFileSync(
-  join(spreadProject, 'jest.config.js'),
-  `module.exports = ${JSON.stringify({
-    reporters: ['default', 'jest-tracemalloc/reporter'],
-    projects: [
-      { displayName: 'matchers', preset: 'jest-tracemalloc', testMatch: ['<rootDir>/?.test.js'] },
-      { displayName: 'bodies', preset: 'jest-tracemalloc', testMatch: ['<rootDir>/*.bodies.test.js'], testEnvironmentOptions: { tracemalloc: { baselines: { everyTest: true } } } },
-    ],
-  })};\n`,
-);
-const spreadOut = join(spreadProject, 'figures.jsonl');
-const spread = new Map();
-const bodySpread = new Map();
-for (let i = 0; i < SPREAD_RUNS; i++) {
-  const run = spawnSync(process.execPath, [join(spreadProject, 'node_modules', 'jest', 'bin', 'jest.js'), '-w', '2', '--ci=false'], {
-    cwd: spreadProject,
-    encoding: 'utf8',
-    env: { ...process.env, SPREAD_OUT: spreadOut },
-  });
-  if (run.status !== 0) failures.push(`spread: run ${i + 1} failed\n${run.stderr.slice(-2000)}`);
-  for (const test of JSON.parse(readFileSync(join(spreadProject, 'memory-report.json'), 'utf8')).tests) {
-    if (test.file.endsWith('.bodies.test.js')) bodySpread.set(test.name, [...(bodySpread.get(test.name) ?? []), test.allocated]);
-  }
-  log(`  run ${i + 1}/${SPREAD_RUNS}`);
-}
-for (const line of readFileSync(spreadOut, 'utf8').trim().split('\n')) {
-  const { name, bytes } = JSON.parse(line);
-  spread.set(name, [...(spread.get(name) ?? []), bytes]);
-}
-rmSync(spreadProject, { recursive: true, force: true });
 
 // ------------------------------------------------------------------------------------------------
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -242,24 +184,6 @@ console.log('');
 console.log(`7. Baselines: the baseline fixture (matchers and baselines.everyTest), written once, then ${VERDICT_RUNS} unchanged runs with --ci`);
 console.log(`   ${falseFailures === 0 ? 'no false failure' : `${falseFailures} false failure(s): ${[...failedChecks].map(([t, n]) => `${t} x${n}`).join(', ')}`} at the default tolerance (15% and 16 KiB)`);
 console.log(`   (${baselineChecks} baselines in parser.test.ts.json)`);
-let beyond = 0;
-/** Each workload's lowest and highest reading, flagged when the tolerance would fail them. */
-function printSpread(title, figures, tolerance) {
-  console.log(title);
-  for (const [name, xs] of figures) {
-    const lo = Math.min(...xs);
-    const hi = Math.max(...xs);
-    // what the tolerance would make of the two farthest readings
-    const flaky = hi - lo > tolerance.bytes && (lo === 0 || (hi - lo) / lo > tolerance.percent / 100);
-    if (flaky) beyond++;
-    const percent = lo === 0 ? '-' : `${(((hi - lo) / lo) * 100).toFixed(2)}%`;
-    console.log(`     ${name.padEnd(20)} ${String(lo).padStart(9)} .. ${String(hi).padStart(9)} B  ${percent.padStart(7)}  ${String(hi - lo).padStart(6)} B apart  (${xs.length} readings)${flaky ? '  BEYOND THE DEFAULT TOLERANCE' : ''}`);
-  }
-}
-printSpread(`   spread of the matchers' figure (smallest of 5 calls after 2 warm-up), ${SPREAD_RUNS} runs x 2 files x 2 workers, the preset (tolerance 15% and 16 KiB):`, spread, { percent: 15, bytes: 16 * 1024 });
-printSpread(`   spread of the per-test figure (the body run once, as baselines.everyTest compares it; tolerance 15% and 256 KiB), same runs:`, bodySpread, { percent: 15, bytes: 256 * 1024 });
-console.log(`   ${beyond === 0 ? 'every workload within the default tolerance' : `${beyond} figure(s) beyond the default tolerance`}`);
-
 if (failures.length > 0) {
   console.log('\nFailures:');
   for (const failure of failures) console.log(failure);
