@@ -444,7 +444,7 @@ describe('baselines', () => {
     expect(ci.check(ci.nextKey('t'), entry(105_000), tolerance, false).status).toBe('matched');
     expect(ci.check(ci.nextKey('t'), entry(80_000), tolerance, false)).toMatchObject({ status: 'failed', baseline: entry(50_000) });
     expect(ci.check(ci.nextKey('new test'), entry(1), tolerance, false).problem).toContain('--ci does not write baselines');
-    expect(ci.finish()).toMatchObject({ matched: 1, failed: 2, obsolete: ['gone 1'], regressions: [{ key: 't 2', baseline: 50_000, now: 80_000 }] });
+    expect(ci.finish()).toMatchObject({ matched: 1, failed: 2, obsolete: ['gone 1'], regressions: [{ key: 't 2', figure: 'allocated', baseline: 50_000, now: 80_000 }] });
 
     const update = new BaselineStore(testPath, 'all');
     update.check(update.nextKey('t'), entry(100_000), tolerance, false);
@@ -519,6 +519,30 @@ describe('baselines', () => {
     ci.retry('flaky');
     expect(ci.check(ci.nextKey('flaky'), entry(100), tolerance, false).status).toBe('matched');
     expect(ci.finish()).toMatchObject({ matched: 1, failed: 0, regressions: [] });
+  });
+
+  test('a whole-test entry belongs to its test: a retry undoes it, and a kept test protects only its own keys', () => {
+    const { WHOLE_TEST } = require('../src/jest/baselines/baseline-store') as typeof import('../src/jest/baselines/baseline-store');
+    const testPath = join(dir, 'g.test.ts');
+    write(testPath, { 'parse json': 100, 'parse xml': 200 });
+    const ci = new BaselineStore(testPath, 'none');
+    ci.check(ci.nextKey('parse xml'), entry(200), tolerance, false);
+    expect(ci.check(`parse xml${WHOLE_TEST}`, entry(1), tolerance, false).status).toBe('failed'); // no such entry under --ci
+    ci.retry('parse xml');
+    ci.check(ci.nextKey('parse xml'), entry(200), tolerance, false);
+    ci.keep('parse'); // a test named "parse", skipped: "parse json 1" is not its entry
+    expect(ci.finish()).toMatchObject({ matched: 1, failed: 0, obsolete: ['parse json 1'] });
+  });
+
+  test('a regression of the retained figure is recorded as such', () => {
+    const testPath = join(dir, 'h.test.ts');
+    const withRetained = (retained: number) => ({ ...entry(1000), retained });
+    const first = new BaselineStore(testPath, 'new');
+    first.check(first.nextKey('t'), withRetained(100_000), tolerance, false);
+    first.finish();
+    const ci = new BaselineStore(testPath, 'none');
+    expect(ci.check(ci.nextKey('t'), withRetained(200_000), tolerance, false).status).toBe('failed');
+    expect(ci.finish()).toMatchObject({ regressions: [{ key: 't 1', figure: 'retained', baseline: 100_000, now: 200_000 }] });
   });
 
   test('a file that cannot be written is a failure naming it, not the temporary file', () => {

@@ -279,6 +279,8 @@ describe('mistakes get a message and exit code 2, never a stack trace', () => {
     [['compare', 'memory-report.json'], 'compare takes two files, base and head, got 1'],
     [['compare', 'memory-report.json', 'nope.json'], 'Cannot read report nope.json: no such file'],
     [['compare', 'memory-report.json', 'jest.config.js'], 'Cannot read report jest.config.js: not valid JSON'],
+    [['compare', 'rows.snapshot.json', 'rows.snapshot.json', '--fail-above', '10%'], '--fail-above gates two reports (memory-report.json); rows.snapshot.json and rows.snapshot.json are snapshots'],
+    [['compare', 'memory-report.json', 'merged.json', '--key', 'lineno'], '--key groups the statistics of two snapshots; reports are compared per test'],
     [['show', 'memory-report.json'], 'Cannot load snapshot memory-report.json: not a jest-tracemalloc snapshot'],
     [['show', 'rows.snapshot.json', '--key', 'line'], '--key must be one of filename, lineno, traceback, got "line"'],
     [['show', 'rows.snapshot.json', '--limt', '3'], "Unknown option '--limt'"],

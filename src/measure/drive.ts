@@ -56,11 +56,14 @@ export interface Deadline {
   syncLimit: number;
 }
 
-/** Throws TimeLimitError into the procedure (so that it cleans up) and to the caller, once past the deadline. */
+/** Once past the deadline, throws TimeLimitError into the procedure (so that it cleans up) and to the caller. */
 function checkDeadline(deadline: Deadline | undefined, calls: number, steps: Procedure<unknown>, asynchronous: boolean): void {
   const limit = asynchronous ? deadline?.limit : deadline?.syncLimit;
   if (!deadline || limit === undefined || performance.now() - deadline.started <= limit) return;
-  const error = new TimeLimitError(calls, limit, asynchronous);
+  stop(new TimeLimitError(calls, limit, asynchronous), steps);
+}
+
+function stop(error: TimeLimitError, steps: Procedure<unknown>): never {
   try {
     steps.throw(error);
   } catch {
@@ -84,20 +87,40 @@ export function drive<T>(fn: () => unknown, steps: Procedure<T>, deadline?: Dead
 
 async function driveAsync<T>(fn: () => unknown, steps: Procedure<T>, pending: PromiseLike<unknown> | null, deadline: Deadline | undefined, calls: number): Promise<T> {
   for (;;) {
+    let abandoned = false;
     // wait for settling without ever taking the resolved value into this frame
     const settled: Promise<unknown> = Promise.resolve(pending).then(
       () => undefined,
       (error: unknown) => {
+        if (abandoned) return; // the deadline came first: the procedure has cleaned up already
         steps.throw(error);
         throw error;
       },
     );
     pending = null;
-    await settled;
+    await untilDeadline(settled, deadline, calls, steps, () => (abandoned = true));
     const step = steps.next();
     if (step.done) return step.value;
     checkDeadline(deadline, calls, steps, true);
     pending = call(fn, steps, step.value);
     calls++;
   }
+}
+
+/** Waits for a call that may never settle no longer than the deadline allows. */
+async function untilDeadline(settled: Promise<unknown>, deadline: Deadline | undefined, calls: number, steps: Procedure<unknown>, abandon: () => void): Promise<void> {
+  const limit = deadline?.limit;
+  if (!deadline || limit === undefined || !Number.isFinite(limit)) return void (await settled);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, deadline.started + limit - performance.now()));
+    timer.unref();
+  });
+  try {
+    if ((await Promise.race([settled, late])) !== 'late') return;
+  } finally {
+    clearTimeout(timer);
+  }
+  abandon();
+  stop(new TimeLimitError(calls, limit, true), steps);
 }

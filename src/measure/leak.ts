@@ -165,7 +165,8 @@ function* confirm(calls: number): Procedure<Confirmed> {
  * of their own, fresh and never optimised while the round runs.
  */
 function* findSites(perCall: number, most: number, timeBudget: number): Procedure<Statistic[] | string> {
-  if (samplerHolder()) return 'the tracer is running'; // and may be tracking objects itself
+  const holder = samplerHolder();
+  if (holder) return `${holder} is running`; // the tracer may be tracking objects itself
   forceGc(); // the comparison's garbage (two parsed snapshots) is not the heap to snapshot
   const heap = memoryInUse().heap;
   if (heap > SITES_HEAP_LIMIT) return `the heap (${Math.round(heap / 2 ** 20)} MiB) is above ${SITES_HEAP_LIMIT / 2 ** 20} MiB`; // a third snapshot would cost seconds

@@ -174,8 +174,9 @@ function* procedure(plan: MeasurePlan, figures: FiguresToTake): Generator<void, 
         if (!smallest || allocated.heap + allocated.external < smallest.heap + smallest.external) smallest = allocated;
       }
       if (stopSites) {
-        profile = stopSites();
-        stopSites = null;
+        const stop = stopSites;
+        stopSites = null; // stopped once, even if stopping throws
+        profile = stop();
       }
     }
     if (figures.retained) {
@@ -237,8 +238,8 @@ function* procedure(plan: MeasurePlan, figures: FiguresToTake): Generator<void, 
  * scavenge), then `runs` more times for what it retains (each between two full GCs): warmup + 2 x
  * runs calls in all. Returns a promise when `fn` does, measured until it settles.
  *
- * The first call switches off V8's allocation-site pretenuring and concurrent on-stack replacement
- * for the process, so that a function's figures do not hang on what ran before it or on a background
+ * The first call switches off, for the process, V8's allocation-site pretenuring, Maglev, and
+ * concurrent on-stack replacement, recompilation and Sparkplug, so that a function's figures do not hang on what ran before it or on a background
  * compile, and each measured call waits 5 ms for V8's background compiler (repeatable-allocations.ts);
  * while it measures, the sampling heap profiler runs at 512 B so that the old generation is counted
  * to the allocation (allocation-buffers.ts).

@@ -36,8 +36,13 @@ export function startAllocationTracking(): void {
   // V8 14 (Node 26) loses the site of objects that a compacting GC moves: a traced object read null
   // after a heap snapshot in about half of the runs, in none without compaction while tracking
   setFlagsFromString('--no-compact');
-  post('HeapProfiler.enable');
-  post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  try {
+    post('HeapProfiler.enable');
+    post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  } catch (error) {
+    setFlagsFromString('--compact');
+    throw error;
+  }
   stoppedWhenIdle = false;
   // V8's tracking runs a native timer that keeps Node's event loop alive, so a script that never
   // calls stop() would never exit. When nothing else is left to keep the program running, stop it.
@@ -118,6 +123,7 @@ export class HeapSnapshot {
       this.firstEdge[i] = edge;
       edge += (raw.nodes[i * this.nodeSize + edgeCount] as number) * this.edgeSize;
     }
+    this.firstEdge[count] = raw.edges.length;
     // trace_tree is nested: [id, functionInfoIndex, count, size, [children...], id, ...]
     const walk = (list: unknown[], parent: number): void => {
       for (let i = 0; i + 4 < list.length; i += 5) {

@@ -6,7 +6,7 @@ import type { MemoryReport } from '../../jest/reporter/memory-report';
 import { parseCommandLine, readKeyType, readLimit, UsageError } from '../command-line';
 import { SNAPSHOT_FORMAT } from '../../tracemalloc/snapshot-file';
 
-export const COMPARE_USAGE = `Usage: jest-tracemalloc compare <base> <head> [--fail-above 10%|256KiB] [--ignore-below 64KiB] [--allow-empty] [--limit N]
+export const COMPARE_USAGE = `Usage: jest-tracemalloc compare <base> <head> [--fail-above 10%|256KiB] [--ignore-below 64KiB] [--allow-empty] [--limit N] [--key lineno]
 
 Two reports (memory-report.json): per-test change of bytes allocated, biggest change first.
 Two snapshots: their statistics' differences, as Snapshot.compareTo() gives them (--key as in show).
@@ -58,11 +58,14 @@ export function compare(args: string[]): CompareResult {
   const [base, head] = line.positionals as [string, string];
   const limit = readLimit(line.text('limit'), 20, COMPARE_USAGE);
   if (formatOf(base) === SNAPSHOT_FORMAT && formatOf(head) === SNAPSHOT_FORMAT) {
+    const gate = ['fail-above', 'ignore-below', 'allow-empty'].find((name) => line.text(name) !== undefined || line.flag(name));
+    if (gate) throw new UsageError(`--${gate} gates two reports (memory-report.json); ${base} and ${head} are snapshots`, COMPARE_USAGE);
     const key = readKeyType(line.text('key'), COMPARE_USAGE);
     const diffs = Snapshot.load(head).compareTo(Snapshot.load(base), key);
     const shown = limit === 0 ? diffs : diffs.slice(0, limit);
     return { output: [`Top ${shown.length} differences of ${diffs.length} (${key}):`, ...shown.map((d) => String(d))].join('\n'), failed: false };
   }
+  if (line.text('key') !== undefined) throw new UsageError('--key groups the statistics of two snapshots; reports are compared per test', COMPARE_USAGE);
   let ignoreBelow = 64 * 1024;
   const ignoreText = line.text('ignore-below');
   if (ignoreText !== undefined) {

@@ -32,7 +32,7 @@ export interface BaselineSummary {
   /** Obsolete entries `-u` removed. */
   removed: number;
   /** Tests that allocated more than their baseline: key, baseline and now. */
-  regressions: { key: string; baseline: number; now: number }[];
+  regressions: { key: string; figure: 'allocated' | 'retained'; baseline: number; now: number }[];
   /** The file could not be read: the checks against it failed, and it was left as it is. */
   error?: string;
   /** The file's baselines could not be saved (a write failed, a rewrite would have lost entries): the file's run fails. */
@@ -56,8 +56,8 @@ const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 export const WHOLE_TEST = ' [whole test]';
 const STATUSES: readonly CheckStatus[] = ['written', 'updated', 'matched', 'improved', 'failed'];
 
-/** The test of a key made by `nextKey`: its name without the counter. */
-const testOf = (key: string): string => key.slice(0, key.lastIndexOf(' '));
+/** The test of a key: its name without the counter (`nextKey`) or without WHOLE_TEST. */
+const testOf = (key: string): string => (key.endsWith(WHOLE_TEST) ? key.slice(0, -WHOLE_TEST.length) : key.slice(0, key.lastIndexOf(' ')));
 
 /**
  * The allocation baselines of one test file for one run, with Jest's snapshot semantics: new
@@ -178,7 +178,8 @@ export class BaselineStore {
       return { ...where, status: 'updated', baseline };
     }
     if (worse) {
-      attempt.regressions.push({ key, baseline: baseline.allocated, now: now.allocated });
+      const figure = verdict === 'worse' ? 'allocated' : 'retained';
+      attempt.regressions.push({ key, figure, baseline: baseline[figure] as number, now: now[figure] as number });
       return { ...where, status: 'failed', baseline };
     }
     if (better) return { ...where, status: failOnImprovement ? 'failed' : 'improved', baseline };
@@ -199,9 +200,9 @@ export class BaselineStore {
   /** Entries no test of this run accounts for. */
   private obsolete(): string[] {
     const checked = new Set([...this.attempts.values()].flatMap((a) => a.checks.map((c) => c.key)));
-    const kept = [...this.attempts.entries()].filter(([, a]) => a.kept).map(([name]) => `${name} `);
-    const ofATestThatRan = (key: string): boolean => key.endsWith(WHOLE_TEST) && this.attempts.has(key.slice(0, -WHOLE_TEST.length));
-    return Object.keys(this.data.entries).filter((key) => !checked.has(key) && !ofATestThatRan(key) && !kept.some((prefix) => key.startsWith(prefix)));
+    const ofAKeptTest = (key: string): boolean => this.attempts.get(testOf(key))?.kept === true;
+    const ofATestThatRan = (key: string): boolean => key.endsWith(WHOLE_TEST) && this.attempts.has(testOf(key));
+    return Object.keys(this.data.entries).filter((key) => !checked.has(key) && !ofATestThatRan(key) && !ofAKeptTest(key));
   }
 
   /**
@@ -241,7 +242,7 @@ export class BaselineStore {
     if (this.retaking) {
       // taken anew: only whole, so that no entry of a test that did not run is lost
       if (attempts.some((a) => a.kept) || !complete) {
-        return `${this.loadError?.message ?? `The baselines in ${this.file} were taken on Node ${this.data.node}.`} jest -u did not rewrite it, since ${this.retaking} and not every test of the file ran (-t, skipped or failed tests): their entries would be lost. Run \`jest -u\` on the whole file, or fix or delete the file first.`;
+        return `${this.loadError?.message ?? `The baselines in ${this.file} must be taken again.`} jest -u did not rewrite it, since ${this.retaking} and not every test of the file ran (-t, skipped or failed tests): their entries would be lost. Run \`jest -u\` on the whole file, or fix or delete the file first.`;
       }
     } else if (this.loadError) {
       return null; // -u, but no check reached the file: it stays as it is

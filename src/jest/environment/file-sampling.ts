@@ -13,6 +13,8 @@ export class FileSampling implements BackgroundSampling {
   private sites: SiteSampler | null = null;
   private bounding: BufferBounding | null = null;
   private rawSites: Map<number, RawSite[]> | null = null;
+  /** The profiler is lent out (the tracer can start at a test file's top level, before run_start). */
+  private paused = false;
   /** Problems that cost figures, not tests. */
   readonly warnings: string[] = [];
 
@@ -24,15 +26,17 @@ export class FileSampling implements BackgroundSampling {
         // loaded only when asked for, as the matchers' code: a worker that needs neither never pays for them
         const { SiteSampler: Sampler } = require('./site-sampler') as typeof import('./site-sampler');
         this.sites = new Sampler(sites.samplingInterval, (filename) => hideFrames.some((p) => p.test(filename)));
+        if (this.paused) this.sites.pause();
         this.sites.start();
       } else if (baselines.everyTest) {
         // (the sites' own session cuts the buffers at its interval)
         this.bounding = new BufferBounding();
+        if (this.paused) this.bounding.pause();
         this.bounding.start();
       }
     } catch (error) {
       const why = `the sampling heap profiler could not start (${(error as Error).message})`;
-      if (this.sites) this.warnings.push(`no allocation sites for this file: ${why}`);
+      if (sites) this.warnings.push(`no allocation sites for this file: ${why}`);
       else this.warnings.push(`per-test figures may be off by up to 256 KiB: ${why} to bound V8's allocation buffers`);
       this.sites = null;
       this.bounding = null;
@@ -45,11 +49,13 @@ export class FileSampling implements BackgroundSampling {
   }
 
   pause(): void {
+    this.paused = true;
     this.sites?.pause();
     this.bounding?.pause();
   }
 
   resume(): void {
+    this.paused = false;
     this.sites?.resume();
     this.bounding?.resume();
   }

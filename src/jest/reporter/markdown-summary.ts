@@ -27,8 +27,9 @@ export function markdownSummary(tests: readonly ReportedTest[], top: number, bas
   if (regressions.length > 0) {
     lines.push('', `**${regressions.length} allocation baseline regression${regressions.length === 1 ? '' : 's'}**`, '', '| Baseline | File | Baseline | Now | Change |', '| --- | --- | ---: | ---: | ---: |');
     for (const r of regressions) {
-      const pct = r.baseline === 0 ? '' : ` (+${(((r.now - r.baseline) / r.baseline) * 100).toFixed(1)}%)`;
-      lines.push(`| ${cell(r.key)} | \`${cell(r.file)}\` | ${formatSize(r.baseline)} | ${formatSize(r.now)} | ${formatSize(r.now - r.baseline, true)}${pct} |`);
+      const change = ((r.now - r.baseline) / Math.abs(r.baseline)) * 100;
+      const pct = r.baseline === 0 ? '' : ` (${change >= 0 ? '+' : ''}${change.toFixed(1)}%)`;
+      lines.push(`| ${cell(r.key)}${r.figure === 'retained' ? ' (retained)' : ''} | \`${cell(r.file)}\` | ${formatSize(r.baseline)} | ${formatSize(r.now)} | ${formatSize(r.now - r.baseline, true)}${pct} |`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,0 +1,71 @@
+// Exact mode (sampling interval 1) on the seed's list-building workload: what V8's stack depth costs.
+// The inspector's sampler always walks 128 frames; Node 25+'s v8.startHeapProfile() takes a
+// stackDepth, which could be tracemalloc's nframe (1 by default). Each variant runs in a fresh
+// process of the Node that runs this script; figures are medians per call, as ratios to untraced.
+//
+//   node bench/exact-mode.mjs [--quick] [--json]   # any Node; the stackDepth rows need Node 25+
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as v8 from 'node:v8';
+
+const quick = process.argv.includes('--quick');
+const asJson = process.argv.includes('--json');
+const REPS = quick ? 3 : 7;
+
+if (process.argv[2] === '--child') {
+  const [, , , variant, reps] = process.argv;
+  const { Session } = await import('node:inspector');
+  // The seed's workload: three lists of 15000 objects, strings and small arrays.
+  const workload = () => {
+    const objs = [], strs = [], arrs = [];
+    for (let n = 0; n < 15000; n++) {
+      objs.push({ n });
+      strs.push('s' + n);
+      arrs.push([n, n * n]);
+    }
+    return [objs, strs, arrs];
+  };
+  for (let i = 0; i < 5; i++) workload(); // warm code before the profiler starts
+  let stop = () => {};
+  if (variant === 'inspector') {
+    const session = new Session();
+    session.connect();
+    const post = (method, params) => session.post(method, params, () => {});
+    post('HeapProfiler.enable');
+    post('HeapProfiler.startSampling', { samplingInterval: 1 });
+    stop = () => post('HeapProfiler.stopSampling');
+  } else if (variant.startsWith('depth')) {
+    const handle = v8.startHeapProfile({ sampleInterval: 1, stackDepth: Number(variant.slice(5)), forceGC: false });
+    stop = () => handle.stop();
+  }
+  const times = [];
+  for (let i = 0; i < Number(reps); i++) {
+    globalThis.gc?.();
+    const started = performance.now();
+    workload();
+    times.push(performance.now() - started);
+  }
+  stop();
+  times.sort((a, b) => a - b);
+  console.log(JSON.stringify({ median: times[times.length >> 1] }));
+  process.exit(0);
+}
+
+const variants = ['untraced', 'inspector', ...(typeof v8.startHeapProfile === 'function' ? ['depth128', 'depth1'] : [])];
+const medians = {};
+for (const variant of variants) {
+  const runs = [];
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, String(REPS)], { encoding: 'utf8', timeout: 600_000 });
+    if (child.status !== 0) throw new Error(`${variant}: exit ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    runs.push(JSON.parse(child.stdout.trim().split('\n').pop()).median);
+  }
+  runs.sort((a, b) => a - b);
+  medians[variant] = runs[runs.length >> 1];
+}
+const ratio = (variant) => medians[variant] / medians.untraced;
+const labels = { inspector: 'inspector, stack depth 128 (what start() uses)', depth128: 'v8.startHeapProfile, stackDepth 128', depth1: 'v8.startHeapProfile, stackDepth 1' };
+console.log(`Exact mode (interval 1) on Node ${process.version}: seed workload, median per call; untraced ${medians.untraced.toFixed(1)} ms`);
+for (const variant of variants.slice(1)) console.log(`  ${labels[variant].padEnd(48)} ${ratio(variant).toFixed(0)}x (${medians[variant].toFixed(0)} ms)`);
+if (!variants.includes('depth1')) console.log('  (no v8.startHeapProfile on this line: Node 25+)');
+if (asJson) console.log(JSON.stringify({ node: process.version, medians }));
