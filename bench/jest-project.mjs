@@ -20,3 +20,19 @@ export function project(prefix, dependencies) {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', join(dir, packed), ...dependencies], { cwd: dir, stdio: 'pipe' });
   return dir;
 }
+
+// CPU time of Jest and its workers, less disturbed than wall time by other load on a shared
+// machine: on Linux a shell's /proc stat counts the CPU of every descendant it waited for.
+const STAT_MARK = '@@stat@@';
+
+/** The shell command and arguments that run `command ...args` and print the shell's stat after it (Linux). */
+export const withCpuStat = (command, args) => ['sh', ['-c', `"$0" "$@"; code=$?; echo ${STAT_MARK}; cat /proc/$$/stat; exit $code`, command, ...args]];
+
+/** The output without the stat that withCpuStat() printed, and the CPU of the children (ms; NaN without it). */
+export function splitCpuStat(stdout) {
+  const at = stdout.lastIndexOf(STAT_MARK);
+  if (at < 0) return { stdout, cpuMs: NaN };
+  // fields after the command name: cutime and cstime are the 14th and 15th (clock ticks of 10 ms)
+  const fields = stdout.slice(at + STAT_MARK.length).trim().replace(/^.*\) /s, '').split(' ');
+  return { stdout: stdout.slice(0, at), cpuMs: (Number(fields[13]) + Number(fields[14])) * 10 };
+}

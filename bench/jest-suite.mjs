@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pinned, project, root } from './jest-project.mjs';
+import { pinned, project, root, splitCpuStat, withCpuStat } from './jest-project.mjs';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 5;
@@ -23,9 +23,6 @@ const FILES = 10;
 const TESTS_PER_FILE = 50;
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
-// CPU time of Jest and its workers, less disturbed than wall time by other load on a shared
-// machine: on Linux a shell's /proc stat counts the CPU of every descendant it waited for.
-const STAT_MARK = '@@stat@@';
 const canCountCpu = existsSync('/proc/self/stat');
 
 function jest(dir, args) {
@@ -33,18 +30,10 @@ function jest(dir, args) {
   const options = { cwd: dir, encoding: 'utf8', timeout: 600_000 };
   const began = process.hrtime.bigint();
   const run = canCountCpu
-    ? spawnSync('sh', ['-c', `"$0" "$@"; code=$?; echo ${STAT_MARK}; cat /proc/$$/stat; exit $code`, process.execPath, ...argv], options)
+    ? spawnSync(...withCpuStat(process.execPath, argv), options)
     : spawnSync(process.execPath, argv, options);
   const ms = Number(process.hrtime.bigint() - began) / 1e6;
-  let stdout = run.stdout ?? '';
-  let cpuMs = NaN;
-  const at = stdout.lastIndexOf(STAT_MARK);
-  if (at >= 0) {
-    // fields after the command name: cutime and cstime are the 14th and 15th (clock ticks of 10 ms)
-    const fields = stdout.slice(at + STAT_MARK.length).trim().replace(/^.*\) /s, '').split(' ');
-    cpuMs = (Number(fields[13]) + Number(fields[14])) * 10;
-    stdout = stdout.slice(0, at);
-  }
+  const { stdout, cpuMs } = splitCpuStat(run.stdout ?? '');
   return { ms, cpuMs, status: run.status, output: `${stdout}${run.stderr}` };
 }
 

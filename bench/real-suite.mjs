@@ -24,7 +24,7 @@
 //   --json       also print one last line of JSON with every figure (for node-lines.mjs)
 //   --prepare    only install and generate the project, print its folder and stop
 //
-// Not part of `npm run bench` (after a build, run it on its own): on 2 shared cores the install takes
+// `npm run bench` runs it with --rounds 3 on the machine's Node; on 2 shared cores the install takes
 // about 1 minute, the cold round 6-10 (ts-jest type-checks 82 files four times), each timed round
 // 3-5 (35-100 s per configuration, with the machine's load), so the default 5 rounds take 25-40
 // minutes and --quick 11-15. The suite passes on Node 20, 22 and 26; everyTest's baselines are taken with
@@ -33,7 +33,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pinned, project, root } from './jest-project.mjs';
+import { pinned, project, root, splitCpuStat, withCpuStat } from './jest-project.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // Options
@@ -149,9 +149,6 @@ const CONFIGS = {
 
 // ------------------------------------------------------------------------------------------------
 // Running Jest
-// CPU time of Jest and its workers, as jest-suite.mjs counts it: on Linux a shell's /proc stat counts
-// the CPU of every descendant it waited for (cutime and cstime, clock ticks of 10 ms).
-const STAT_MARK = '@@stat@@';
 const onLinux = existsSync('/proc/self/stat');
 
 /** The processes below `pid`, with their parent. */
@@ -196,7 +193,7 @@ function jest(dir, args) {
   return new Promise((resolve) => {
     const began = process.hrtime.bigint();
     const child = onLinux
-      ? spawn('sh', ['-c', `"$0" "$@"; code=$?; echo ${STAT_MARK}; cat /proc/$$/stat; exit $code`, NODE, ...jestArgs], { cwd: dir })
+      ? spawn(...withCpuStat(NODE, jestArgs), { cwd: dir })
       : spawn(NODE, jestArgs, { cwd: dir });
     let stdout = '';
     let stderr = '';
@@ -214,13 +211,9 @@ function jest(dir, args) {
     child.on('close', (status) => {
       clearInterval(timer);
       const ms = Number(process.hrtime.bigint() - began) / 1e6;
-      let cpuMs = NaN;
-      const at = stdout.lastIndexOf(STAT_MARK);
-      if (at >= 0) {
-        const fields = stdout.slice(at + STAT_MARK.length).trim().replace(/^.*\) /s, '').split(' ');
-        cpuMs = (Number(fields[13]) + Number(fields[14])) * 10;
-        stdout = stdout.slice(0, at);
-      }
+      const split = splitCpuStat(stdout);
+      stdout = split.stdout;
+      const cpuMs = split.cpuMs;
       // under sh: sh -> node (Jest) -> workers; without sh, Jest is the child itself
       const main = onLinux ? [...peaks].find(([, p]) => p.parent === child.pid)?.[0] : child.pid;
       const workers = [...peaks].filter(([, p]) => p.parent === main).map(([, p]) => p.bytes);
