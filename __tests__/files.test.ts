@@ -65,8 +65,9 @@ describe('drive with a deadline', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(TimeLimitError);
-    expect((error as TimeLimitError).calls).toBeGreaterThan(5);
-    expect((error as TimeLimitError).calls).toBeLessThan(100);
+    // each call takes at least 2 ms: at most 26 fit before the limit (fewer on a loaded machine)
+    expect((error as TimeLimitError).calls).toBeGreaterThanOrEqual(1);
+    expect((error as TimeLimitError).calls).toBeLessThanOrEqual(26);
     expect((error as Error).message).toMatch(/^stopped after \d+ calls: the time limit of 50 ms was reached$/);
     expect((error as TimeLimitError).asynchronous).toBe(false);
     expect(cleaned).toBe((error as TimeLimitError).calls);
