@@ -56,7 +56,9 @@ const medians = {};
 for (const variant of variants) {
   const runs = [];
   for (let round = 0; round < (quick ? 1 : 3); round++) {
-    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, String(REPS)], { encoding: 'utf8', timeout: 600_000 });
+    // untraced calls are short: many more of them for a steady median
+    const reps = variant === 'untraced' ? REPS * 10 : REPS;
+    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, String(reps)], { encoding: 'utf8', timeout: 600_000 });
     if (child.status !== 0) throw new Error(`${variant}: exit ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     runs.push(JSON.parse(child.stdout.trim().split('\n').pop()).median);
   }
@@ -65,7 +67,7 @@ for (const variant of variants) {
 }
 const ratio = (variant) => medians[variant] / medians.untraced;
 const labels = { inspector: 'inspector, stack depth 128 (what start() uses)', depth128: 'v8.startHeapProfile, stackDepth 128', depth1: 'v8.startHeapProfile, stackDepth 1' };
-console.log(`Exact mode (interval 1) on Node ${process.version}: seed workload, median per call; untraced ${medians.untraced.toFixed(1)} ms`);
+console.log(`Exact mode (interval 1) on Node ${process.version}: seed workload, median per call; untraced ${medians.untraced.toFixed(2)} ms`);
 for (const variant of variants.slice(1)) console.log(`  ${labels[variant].padEnd(48)} ${ratio(variant).toFixed(0)}x (${medians[variant].toFixed(0)} ms)`);
 if (!variants.includes('depth1')) console.log('  (no v8.startHeapProfile on this line: Node 25+)');
 if (asJson) console.log(JSON.stringify({ node: process.version, medians }));
