@@ -239,8 +239,9 @@ function* procedure(plan: MeasurePlan, figures: FiguresToTake): Generator<void, 
  * runs calls in all. Returns a promise when `fn` does, measured until it settles.
  *
  * The first call switches off, for the process, V8's allocation-site pretenuring, Maglev, and
- * concurrent on-stack replacement, recompilation and Sparkplug, so that a function's figures do not hang on what ran before it or on a background
- * compile, and each measured call waits 5 ms for V8's background compiler (repeatable-allocations.ts);
+ * concurrent on-stack replacement, recompilation and Sparkplug, so that a function's figures do not
+ * hang on what ran before it or on a background compile, and each measured call waits 5 ms for
+ * V8's background compiler (repeatable-allocations.ts);
  * while it measures, the sampling heap profiler runs at 512 B so that the old generation is counted
  * to the allocation (allocation-buffers.ts).
  */
