@@ -171,8 +171,10 @@ describe.each(names)('%s', (runName) => {
     }
   });
 
-  test('a near-empty test reads under 64 KiB', () => {
-    expect(entry(runName, 'a near-empty test').allocated).toBeLessThan(64 * 1024);
+  test('a near-empty test reads under 128 KiB', () => {
+    // typically under 10 KiB; 87,552 B once (Jest 29, Node 20, a loaded machine): V8 compiling
+    // Jest's own code inside the window. A counted young generation or old buffer would be 256 KiB+.
+    expect(entry(runName, 'a near-empty test').allocated).toBeLessThan(128 * 1024);
   });
 
   test('a throwing test is measured up to its throw', () => {
