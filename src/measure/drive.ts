@@ -86,41 +86,56 @@ export function drive<T>(fn: () => unknown, steps: Procedure<T>, deadline?: Dead
 }
 
 async function driveAsync<T>(fn: () => unknown, steps: Procedure<T>, pending: PromiseLike<unknown> | null, deadline: Deadline | undefined, calls: number): Promise<T> {
-  for (;;) {
-    let abandoned = false;
-    // wait for settling without ever taking the resolved value into this frame
-    const settled: Promise<unknown> = Promise.resolve(pending).then(
-      () => undefined,
-      (error: unknown) => {
-        if (abandoned) return; // the deadline came first: the procedure has cleaned up already
-        steps.throw(error);
-        throw error;
-      },
-    );
-    pending = null;
-    await untilDeadline(settled, deadline, calls, steps, () => (abandoned = true));
-    const step = steps.next();
-    if (step.done) return step.value;
-    checkDeadline(deadline, calls, steps, true);
-    pending = call(fn, steps, step.value);
-    calls++;
+  const limit = deadline?.limit;
+  // one timer for the whole drive (a timer per call would leave Node's timer lists growing, which a
+  // leak check sees), so that a call that never settles is still stopped at the deadline
+  const alarm = deadline && limit !== undefined && Number.isFinite(limit) ? new Alarm(deadline.started + limit - performance.now()) : null;
+  try {
+    for (;;) {
+      let abandoned = false;
+      // wait for settling without ever taking the resolved value into this frame
+      const settled = new Promise<void>((resolve, reject) => {
+        if (alarm) {
+          alarm.wake = () => {
+            abandoned = true;
+            resolve();
+          };
+        }
+        Promise.resolve(pending).then(
+          () => resolve(),
+          (error: unknown) => {
+            if (abandoned) return; // the deadline came first: the procedure has cleaned up already
+            steps.throw(error);
+            reject(error);
+          },
+        );
+      });
+      pending = null;
+      await settled;
+      if (alarm) alarm.wake = null;
+      if (abandoned) stop(new TimeLimitError(calls, limit as number, true), steps);
+      const step = steps.next();
+      if (step.done) return step.value;
+      checkDeadline(deadline, calls, steps, true);
+      pending = call(fn, steps, step.value);
+      calls++;
+    }
+  } finally {
+    alarm?.clear();
   }
 }
 
-/** Waits for a call that may never settle no longer than the deadline allows. */
-async function untilDeadline(settled: Promise<unknown>, deadline: Deadline | undefined, calls: number, steps: Procedure<unknown>, abandon: () => void): Promise<void> {
-  const limit = deadline?.limit;
-  if (!deadline || limit === undefined || !Number.isFinite(limit)) return void (await settled);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), Math.max(0, deadline.started + limit - performance.now()));
-    timer.unref();
-  });
-  try {
-    if ((await Promise.race([settled, late])) !== 'late') return;
-  } finally {
-    clearTimeout(timer);
+/** A timer that wakes whoever waits on it when the deadline passes. */
+class Alarm {
+  wake: (() => void) | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(() => this.wake?.(), Math.max(0, ms));
+    this.timer.unref(); // a measurement never keeps the process alive by its deadline alone
   }
-  abandon();
-  stop(new TimeLimitError(calls, limit, true), steps);
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
 }
