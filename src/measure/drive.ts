@@ -105,7 +105,12 @@ async function driveAsync<T>(fn: () => unknown, steps: Procedure<T>, pending: Pr
           () => resolve(),
           (error: unknown) => {
             if (abandoned) return; // the deadline came first: the procedure has cleaned up already
-            steps.throw(error);
+            try {
+              steps.throw(error); // the procedure cleans up, and rethrows
+            } catch (thrown) {
+              reject(thrown);
+              return;
+            }
             reject(error);
           },
         );
