@@ -136,7 +136,8 @@ class Alarm {
   private readonly timer: NodeJS.Timeout;
 
   constructor(ms: number) {
-    this.timer = setTimeout(() => this.wake?.(), Math.max(0, ms));
+    // (setTimeout takes at most 2^31 - 1 ms, about 24 days, and fires at once beyond it)
+    this.timer = setTimeout(() => this.wake?.(), Math.min(Math.max(0, ms), 2 ** 31 - 1));
     this.timer.unref(); // a measurement never keeps the process alive by its deadline alone
   }
 
