@@ -6,7 +6,7 @@ import type { CallFrame } from '../v8/call-frame';
 export type { CallFrame };
 
 /** The folder holding the tracer's own code (`build/` when installed: Jest hides frames under a jest-named package's build folder from stack traces, as its own). */
-export const TRACER_DIR = resolve(__dirname, '..');
+const TRACER_DIR = resolve(__dirname, '..');
 
 /** A glob matching the tracer's own files, for `new Filter(false, tracerFilenamePattern)`. */
 export const tracerFilenamePattern = `${TRACER_DIR.replace(/[*?[]/g, '[$&]')}${sep}*`; // [*] is fnmatch's escape

@@ -6,8 +6,8 @@ import { WriteFileError, writeFileAtomic } from '../../util/write-file-atomic';
 // `__memory__/<test file name>.json` beside the test file: reviewed in pull requests as Jest's
 // `__snapshots__` are, so the format is stable and diff-friendly: sorted keys, one figure per line,
 // a trailing newline.
-export const BASELINE_FORMAT = 'jest-tracemalloc-baselines';
-export const BASELINE_VERSION = 1;
+const BASELINE_FORMAT = 'jest-tracemalloc-baselines';
+const BASELINE_VERSION = 1;
 
 /** One allocating function of a baseline, for the "what grew" part of a failure message. */
 export interface BaselineSite {

@@ -34,7 +34,7 @@ export interface EnvironmentSettings {
   baselines: { everyTest: boolean; wholeTestTolerance: Tolerance; tolerance: Tolerance; failOnImprovement: boolean };
 }
 
-export const DEFAULT_SITES = { samplingInterval: 32768, top: 5 };
+const DEFAULT_SITES = { samplingInterval: 32768, top: 5 };
 
 /** The key under `testEnvironmentOptions` (jest-environment-node copies each key onto the global). */
 export const OPTIONS_KEY = 'tracemalloc';

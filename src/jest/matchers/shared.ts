@@ -154,7 +154,7 @@ export function recordFigure(context: MatcherContext, figure: MatcherFigure): vo
 }
 
 /** Where paths in messages are relative to: the project's rootDir (with the environment), else the working directory. */
-export const messageRoot = (): string => bridge()?.rootDir ?? process.cwd();
+const messageRoot = (): string => bridge()?.rootDir ?? process.cwd();
 
 /** `makeObjects (src/work.ts:14)`: the function first, then where it starts, relative to the rootDir. */
 export function siteLabel(functionName: string, file: string, line: number): string {

@@ -11,7 +11,7 @@ export class ReportFileError extends UnreadableFileError {
 const isBytes = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n);
 
 /** Parses and checks a memory-report.json; the error names the file and what is wrong. */
-export function parseReport(text: string, file: string): MemoryReport {
+function parseReport(text: string, file: string): MemoryReport {
   const fail = (reason: string): never => {
     throw new ReportFileError(file, reason);
   };

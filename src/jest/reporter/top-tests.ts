@@ -5,7 +5,7 @@ import type { ReportedTest } from './memory-report';
  * The most a test shows: its own figure or the biggest figure one of its memory matchers measured
  * per call (a test asserting on a 45 MB parse is a 45 MB test, though its body allocates 92 KiB).
  */
-export const largestFigure = (test: ReportedTest): number => Math.max(test.allocated, ...(test.matchers ?? []).map((m) => m.bytes));
+const largestFigure = (test: ReportedTest): number => Math.max(test.allocated, ...(test.matchers ?? []).map((m) => m.bytes));
 
 /** The tests that show most, biggest first. */
 export function topTests(tests: readonly ReportedTest[], top: number): ReportedTest[] {
