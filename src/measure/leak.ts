@@ -55,7 +55,8 @@ export interface LeakReport {
    * Memory in use, after full GCs, grew by at least `threshold` bytes per call (and 4 KiB) over the
    * last two watched rounds, two of the last three by at least half that rate each, and a heap snapshot
    * comparison over one more round, at least as many calls as all before it, shows the program's own objects
-   * grew by at least half that rate (and 16 KiB).
+   * grew by at least half that rate (and 16 KiB). When no comparison could be made (`unconfirmed`
+   * says why), the rounds' verdict stands alone.
    */
   leaking: boolean;
   /** Heap + external growth of each watched round, after full GCs. */
