@@ -1,5 +1,6 @@
 import { forceGc } from '../v8/force-gc';
 import { readHeapSnapshot } from '../v8/heap-snapshot';
+import { pinObjectIds } from '../v8/sampling-profile';
 
 // What the program's own objects grew by between two V8 heap snapshots, and which long-lived objects
 // hold the growth. Used by detectLeak() to confirm a leak and to name it, as memlab names retainers.
@@ -285,10 +286,17 @@ function namesOf(graph: HeapGraph, holders: number[]): Map<number, string> {
 export class HeapGrowthProbe {
   // The probe exists before its first snapshot, so what it keeps (this graph) is charged to it.
   private readonly before = HeapGraph.take(false);
+  /** The two snapshots are matched by V8's object ids: nothing may reset them in between. */
+  readonly release = pinObjectIds();
 
   growth(limit = 5): HeapGrowth {
     const before = this.before;
-    const after = HeapGraph.take(true);
+    let after: HeapGraph;
+    try {
+      after = HeapGraph.take(true);
+    } finally {
+      this.release();
+    }
     const beforeIndex = indexById(before);
     const inBothAfter = new Uint8Array(after.ids.length);
     const inBothBefore = new Uint8Array(before.ids.length);

@@ -145,7 +145,13 @@ function* confirm(calls: number): Procedure<Confirmed> {
   } catch (error) {
     return unconfirmed(`a heap snapshot failed: ${(error as Error).message}`);
   }
-  for (let i = 0; i < calls; i++) yield;
+  let called = false;
+  try {
+    for (let i = 0; i < calls; i++) yield;
+    called = true;
+  } finally {
+    if (!called) probe.release(); // a call threw, or the procedure was stopped
+  }
   let growth: HeapGrowth;
   try {
     growth = probe.growth();

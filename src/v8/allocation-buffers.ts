@@ -1,4 +1,4 @@
-import { startSampling, stopSampling } from './sampling-profile';
+import { discardSampling, startSampling } from './sampling-profile';
 import { acquireSampler, samplerHolder } from './sampler-lease';
 
 /** Mean bytes between samples while bounding: small enough for ~2 KiB precision, cheap enough to run. */
@@ -17,14 +17,14 @@ export function boundAllocationBuffers(): (() => void) | null {
   if (samplerHolder()) return null;
   const release = acquireSampler('measure()');
   try {
-    startSampling({ samplingInterval: BOUNDING_INTERVAL, includeGarbage: false });
+    startSampling({ samplingInterval: BOUNDING_INTERVAL, includeGarbage: false, stackDepth: 1 });
   } catch {
     release();
     return null;
   }
   return () => {
     try {
-      stopSampling();
+      discardSampling();
     } finally {
       release();
     }

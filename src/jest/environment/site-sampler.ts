@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { runInThisContext } from 'node:vm';
 import { FrameResolver, isHelperFrame, isRuntimeFrame, isTracerFrame, type CallFrame } from '../../tracemalloc/frame-resolver';
 import { startSampling, stopSampling, type SamplingProfile } from '../../v8/sampling-profile';
@@ -62,13 +61,7 @@ export class SiteSampler extends BackgroundSession {
   }
 
   protected begin(): void {
-    setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
-    try {
-      startSampling({ samplingInterval: this.interval, includeGarbage: true });
-    } catch (error) {
-      setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
-      throw error;
-    }
+    startSampling({ samplingInterval: this.interval, includeGarbage: true, exactSteps: true });
     this.current = { openAtStart: [...this.open], boundaries: [], profile: null };
     this.segments.push(this.current);
   }
@@ -78,7 +71,6 @@ export class SiteSampler extends BackgroundSession {
     try {
       this.current.profile = stopSampling();
     } finally {
-      setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
       this.current = null;
     }
   }
