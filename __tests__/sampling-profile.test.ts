@@ -50,4 +50,20 @@ describe('sampling profiles', () => {
     startSampling(inspectorSession);
     expect(fullGcsDuring(() => discardSampling())).toBe(0);
   });
+
+  test('every frame of a stopped profile carries its script id as a string, as the inspector gives it', () => {
+    // Node 25+ reads this session through v8.startHeapProfile, whose JSON gives numbers
+    startSampling({ samplingInterval: 1024, includeGarbage: true });
+    const nested = (depth: number): void => (depth === 0 ? allocate(2_000) : nested(depth - 1));
+    nested(5);
+    const profile = stopSampling();
+    const types = new Set<string>();
+    const nodes = [profile.head];
+    for (let node = nodes.pop(); node; node = nodes.pop()) {
+      types.add(typeof node.callFrame.scriptId);
+      nodes.push(...node.children);
+    }
+    expect([...types]).toEqual(['string']);
+    expect(profile.samples.length).toBeGreaterThan(0);
+  });
 });
