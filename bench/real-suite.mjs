@@ -27,7 +27,7 @@
 // `npm run bench` runs it with --rounds 3 on the machine's Node; on 2 shared cores the install takes
 // about 1 minute, the cold round 6-10 (ts-jest type-checks 82 files four times), each timed round
 // 3-5 (35-100 s per configuration, with the machine's load), so the default 5 rounds take 25-40
-// minutes and --quick 11-15. The suite passes on Node 20, 22 and 26; everyTest's baselines are taken with
+// minutes and --quick 11-15. The suite passes on Node 20, 22, 24 and 26; everyTest's baselines are taken with
 // the --node that runs Jest, as a baseline file holds the Node major it was taken on.
 import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
