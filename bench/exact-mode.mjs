@@ -14,6 +14,14 @@ import * as v8 from 'node:v8';
 const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');
 const REPS = quick ? 3 : 7;
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Runs this script again in a fresh process of the same Node; returns its last line of JSON. */
+function runChild(what, nodeArgs, args) {
+  const child = spawnSync(process.execPath, [...nodeArgs, fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', timeout: 600_000 });
+  if (child.status !== 0) throw new Error(`${what}: exit ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop());
+}
 
 if (process.argv[2] === '--child-depth') {
   // One process per stack depth; the kept depths interleaved over 5 rounds, medians.
@@ -40,9 +48,9 @@ if (process.argv[2] === '--child-depth') {
   const kept = [0, 1, 32, 128];
   const runs = Object.fromEntries(kept.map((depth) => [depth, []]));
   for (let round = 0; round < 5; round++) for (const depth of kept) runs[depth].push(run(depth));
-  const median = (list) => list.map((r) => r.ms).sort((a, b) => a - b)[2];
-  const untraced = median(runs[0]);
-  const usPerSample = Object.fromEntries(kept.slice(1).map((depth) => [depth, ((median(runs[depth]) - untraced) * 1000) / runs[depth][0].samples]));
+  const medianMs = (list) => median(list.map((r) => r.ms));
+  const untraced = medianMs(runs[0]);
+  const usPerSample = Object.fromEntries(kept.slice(1).map((depth) => [depth, ((medianMs(runs[depth]) - untraced) * 1000) / runs[depth][0].samples]));
   console.log(JSON.stringify(usPerSample));
   process.exit(0);
 }
@@ -81,8 +89,7 @@ if (process.argv[2] === '--child') {
     times.push(performance.now() - started);
   }
   stop();
-  times.sort((a, b) => a - b);
-  console.log(JSON.stringify({ median: times[times.length >> 1] }));
+  console.log(JSON.stringify({ median: median(times) }));
   process.exit(0);
 }
 
@@ -93,12 +100,9 @@ for (const variant of variants) {
   for (let round = 0; round < (quick ? 1 : 3); round++) {
     // untraced calls are short: many more of them for a steady median
     const reps = variant === 'untraced' ? REPS * 10 : REPS;
-    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, String(reps)], { encoding: 'utf8', timeout: 600_000 });
-    if (child.status !== 0) throw new Error(`${variant}: exit ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    runs.push(JSON.parse(child.stdout.trim().split('\n').pop()).median);
+    runs.push(runChild(variant, ['--expose-gc'], ['--child', variant, String(reps)]).median);
   }
-  runs.sort((a, b) => a - b);
-  medians[variant] = runs[runs.length >> 1];
+  medians[variant] = median(runs);
 }
 const ratio = (variant) => medians[variant] / medians.untraced;
 const labels = { inspector: 'inspector, stack depth 128 (what start() uses)', depth128: 'v8.startHeapProfile, stackDepth 128', depth1: 'v8.startHeapProfile, stackDepth 1' };
@@ -111,9 +115,7 @@ if (typeof v8.startHeapProfile === 'function') {
   console.log('One sample at 32 KiB (the environment\'s sites), us, by frames on the stack and frames kept:');
   console.log(`  ${'on the stack'.padEnd(14)} ${['keep 1', 'keep 32', 'keep 128'].map((h) => h.padStart(9)).join('')}`);
   for (const onStack of quick ? [60] : [10, 60, 150]) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child-depth', String(onStack)], { encoding: 'utf8', timeout: 600_000 });
-    if (child.status !== 0) throw new Error(`depth ${onStack}: exit ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    perSample[onStack] = JSON.parse(child.stdout.trim().split('\n').pop());
+    perSample[onStack] = runChild(`depth ${onStack}`, [], ['--child-depth', String(onStack)]);
     console.log(`  ${String(onStack).padEnd(14)} ${[1, 32, 128].map((kept) => perSample[onStack][kept].toFixed(1).padStart(9)).join('')}`);
   }
 }
