@@ -11,6 +11,9 @@ import type { TestSite } from './test-memory';
 // an allocation of two sampling intervals in a function of its own name. With the profiler's
 // randomness suppressed it samples every `interval` bytes, so the mark is always sampled, and the
 // samples between a test's two marks (by ordinal) are the test's.
+// Not one session for several files: V8 finds a sample's file and line from its script when the
+// profile is read (after the inspector's forced GC), and a file's scripts die once Jest drops its
+// module registry; read after the next file, its frames had names but no file or line (README, "A real suite").
 const MARKERS = 64;
 const MARKER_URL = 'jest-tracemalloc:test-boundary';
 const MARKER_NAME = /^jestTracemallocBoundary(\d+)$/;
