@@ -1,6 +1,8 @@
 // Exact mode (sampling interval 1) on the seed's list-building workload: what V8's stack depth costs.
 // The inspector's sampler always walks 128 frames; Node 25+'s v8.startHeapProfile() takes a
-// stackDepth, which could be tracemalloc's nframe (1 by default). Each variant runs in a fresh
+// stackDepth, which could be tracemalloc's nframe (1 by default). The other V8 API that sees every
+// allocation, the allocation tracker (HeapProfiler.startTrackingHeapObjects with trackAllocations,
+// read only through a heap snapshot), runs beside them for comparison. Each variant runs in a fresh
 // process of the Node that runs this script; figures are medians per call, as ratios to untraced.
 // Then, on Node 25+, what one sample costs at the Jest environment's sites interval (32 KiB) with
 // 10, 60 or 150 frames on the stack, keeping 1, 32 or 128 of them (a ts-jest worker's stacks reach
@@ -77,6 +79,13 @@ if (process.argv[2] === '--child') {
     post('HeapProfiler.enable');
     post('HeapProfiler.startSampling', { samplingInterval: 1 });
     stop = () => post('HeapProfiler.stopSampling');
+  } else if (variant === 'tracker') {
+    const session = new Session();
+    session.connect();
+    const post = (method, params) => session.post(method, params, () => {});
+    post('HeapProfiler.enable');
+    post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    stop = () => post('HeapProfiler.stopTrackingHeapObjects', { reportProgress: false });
   } else if (variant.startsWith('depth')) {
     const handle = v8.startHeapProfile({ sampleInterval: 1, stackDepth: Number(variant.slice(5)), forceGC: false });
     stop = () => handle.stop();
@@ -93,7 +102,7 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const variants = ['untraced', 'inspector', ...(typeof v8.startHeapProfile === 'function' ? ['depth128', 'depth1'] : [])];
+const variants = ['untraced', 'inspector', 'tracker', ...(typeof v8.startHeapProfile === 'function' ? ['depth128', 'depth1'] : [])];
 const medians = {};
 for (const variant of variants) {
   const runs = [];
@@ -105,7 +114,12 @@ for (const variant of variants) {
   medians[variant] = median(runs);
 }
 const ratio = (variant) => medians[variant] / medians.untraced;
-const labels = { inspector: 'inspector, stack depth 128 (what start() uses)', depth128: 'v8.startHeapProfile, stackDepth 128', depth1: 'v8.startHeapProfile, stackDepth 1' };
+const labels = {
+  inspector: 'inspector, stack depth 128 (what start() uses)',
+  tracker: 'allocation tracker (read by heap snapshot)',
+  depth128: 'v8.startHeapProfile, stackDepth 128',
+  depth1: 'v8.startHeapProfile, stackDepth 1',
+};
 console.log(`Exact mode (interval 1) on Node ${process.version}: seed workload, median per call; untraced ${medians.untraced.toFixed(2)} ms`);
 for (const variant of variants.slice(1)) console.log(`  ${labels[variant].padEnd(48)} ${ratio(variant).toFixed(0)}x (${medians[variant].toFixed(0)} ms)`);
 if (!variants.includes('depth1')) console.log('  (no v8.startHeapProfile on this line: Node 25+)');
