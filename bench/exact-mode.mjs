@@ -72,18 +72,20 @@ if (process.argv[2] === '--child') {
   };
   for (let i = 0; i < 5; i++) workload(); // warm code before the profiler starts
   let stop = () => {};
-  if (variant === 'inspector') {
+  /** The inspector's HeapProfiler, enabled on a session of this thread. */
+  const heapProfiler = () => {
     const session = new Session();
     session.connect();
     const post = (method, params) => session.post(method, params, () => {});
     post('HeapProfiler.enable');
+    return post;
+  };
+  if (variant === 'inspector') {
+    const post = heapProfiler();
     post('HeapProfiler.startSampling', { samplingInterval: 1 });
     stop = () => post('HeapProfiler.stopSampling');
   } else if (variant === 'tracker') {
-    const session = new Session();
-    session.connect();
-    const post = (method, params) => session.post(method, params, () => {});
-    post('HeapProfiler.enable');
+    const post = heapProfiler();
     post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     stop = () => post('HeapProfiler.stopTrackingHeapObjects', { reportProgress: false });
   } else if (variant.startsWith('depth')) {
